@@ -15,7 +15,6 @@ def _clean_cache():
         cache.delete_pattern("*")
     else:
         cache.clear()
-    return
 
 
 @pytest.fixture

@@ -34,7 +34,7 @@ DEV_SECRET_KEY = "django-insecure-pospro-development-key-never-use-in-production
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or DEV_SECRET_KEY
-if not DEBUG and (SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 50):
+if not DEBUG and (SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5):
     raise ImproperlyConfigured(
         "DJANGO_SECRET_KEY must be set to a random value of 50+ characters when DJANGO_DEBUG=false."
     )

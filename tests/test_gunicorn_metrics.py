@@ -1,0 +1,40 @@
+"""Metrics are correct when gunicorn runs several worker processes."""
+
+import re
+import socket
+import urllib.request
+from urllib.parse import urlparse
+
+import pytest
+
+from tests.helpers import gunicorn
+
+pytestmark = pytest.mark.slow
+
+
+def test_metrics_count_requests_across_two_workers(tmp_path):
+    metrics_dir = tmp_path / "prom"
+    with gunicorn({"PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}, workers=2) as base:
+        url = urlparse(base)
+        # Hold one sync worker on a half-sent request, so the next ones must go to the other.
+        held = socket.create_connection((url.hostname, url.port), timeout=10)
+        held.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        for _ in range(20):
+            with urllib.request.urlopen(f"{base}/health", timeout=5) as response:
+                assert response.status == 200
+        held.sendall(b"Connection: close\r\n\r\n")
+        assert held.recv(100).startswith(b"HTTP/1.1 200")
+        held.close()
+        with urllib.request.urlopen(f"{base}/metrics", timeout=5) as response:
+            text = response.read().decode()
+        pids = {re.search(r"_(\d+)\.db$", p.name).group(1) for p in metrics_dir.glob("*.db")}
+
+    assert len(pids) == 2, "both workers served requests and wrote metrics"
+    match = re.search(
+        r'^django_http_requests_total_by_view_transport_method_total\{[^}]*view="health"[^}]*\}'
+        r" (\d+(?:\.\d+)?)$",
+        text,
+        re.MULTILINE,
+    )
+    assert match, text[:2000]
+    assert float(match.group(1)) == 22.0  # 20 + the held one + the start-up probe
