@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 from django_prometheus.exports import ExportToDjangoView
 
 from pospro.api.problems import problem_response
+from pospro.metrics import render_gauges
 
 logger = logging.getLogger("pospro.ops")
 
@@ -77,7 +78,9 @@ def metrics(request: HttpRequest) -> HttpResponse:
             response = problem_response(401, "not_authenticated", "Metrics token required.")
             response["WWW-Authenticate"] = 'Bearer realm="metrics"'
             return response
-    return ExportToDjangoView(request)
+    response = ExportToDjangoView(request)
+    response.content = response.content + render_gauges().encode()
+    return response
 
 
 def not_found(request: HttpRequest, exception=None) -> HttpResponse:

@@ -36,6 +36,8 @@ def flatten_errors(detail, path: str = "") -> list[dict]:
         for key, value in detail.items():
             if key == api_settings.NON_FIELD_ERRORS_KEY:
                 child = path
+            elif isinstance(key, int):  # list serializers report {index: errors}
+                child = f"{path}[{key}]"
             else:
                 child = f"{path}.{key}" if path else str(key)
             out.extend(flatten_errors(value, child))

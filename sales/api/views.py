@@ -1,0 +1,270 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from accounts.permissions import IsManagerOrAdmin
+from accounts.scoping import branch_filter
+from pospro.api.schema import ProblemSerializer
+from pospro.clock import resolve_period
+from sales import selectors, services
+from sales.api.serializers import (
+    CancelInputSerializer,
+    CustomerInputSerializer,
+    CustomerSerializer,
+    OrderCalculateInputSerializer,
+    OrderCalculationSerializer,
+    OrderCreateInputSerializer,
+    OrderSerializer,
+    OrderStatsSerializer,
+    RefundInputSerializer,
+    RefundSerializer,
+    StatsQuerySerializer,
+)
+from sales.filtersets import CustomerFilterSet, OrderFilterSet
+
+PROBLEM = {"application/problem+json": ProblemSerializer}
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description=(
+        "Up to 255 characters; tills should always send one. The same key and body within 24 h "
+        "replays the first answer (header `Idempotent-Replayed: true`); another body answers 422; "
+        "a request still running with that key answers 409."
+    ),
+)
+
+
+def _order_args(data: dict) -> dict:
+    return {
+        "items": [services.ItemRequest(**item) for item in data["items"]],
+        "payments": [services.PaymentRequest(**p) for p in data["payments"]],
+        "branch_id": data.get("branch_id"),
+        "cashier_id": data.get("cashier_id"),
+        "customer_id": data.get("customer_id"),
+        "discount_amount": data["discount_amount"],
+        "notes": data["notes"],
+    }
+
+
+def _calculation(quote: services.Quote) -> dict:
+    lines = zip(quote.products, quote.priced.lines, strict=True)
+    return {
+        "branch_id": quote.branch.pk,
+        "cashier_id": quote.cashier.pk,
+        "customer_id": quote.customer.pk if quote.customer else None,
+        "subtotal": quote.priced.subtotal,
+        "discount_amount": quote.priced.discount,
+        "tax_amount": quote.priced.tax,
+        "total_amount": quote.priced.total,
+        "paid_amount": quote.paid,
+        "change_due": quote.change_due,
+        "notes": quote.notes,
+        "items": [
+            {
+                "product_id": product.pk,
+                "name": product.name,
+                "barcode": product.barcode,
+                "quantity": line.quantity,
+                "unit_price": line.unit_price,
+                "discount_amount": line.discount,
+                "vat_rate": line.vat_rate,
+                "tax_amount": line.tax,
+                "line_total": line.total,
+            }
+            for product, line in lines
+        ],
+        "payments": [
+            {"method": p.method, "amount": p.amount, "reference": p.reference}
+            for p in quote.payments
+        ],
+    }
+
+
+@extend_schema(tags=["orders"])
+class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Orders of the caller's branch (all branches for admins), newest first."""
+
+    serializer_class = OrderSerializer
+    filterset_class = OrderFilterSet
+    lookup_value_regex = "[0-9a-fA-F-]{36}"
+
+    def get_queryset(self):
+        return selectors.order_queryset(self.request.user).select_related(None)
+
+    def get_permissions(self):
+        if self.action in ("refund", "cancel", "stats"):
+            return [IsManagerOrAdmin()]
+        return super().get_permissions()
+
+    @extend_schema(
+        request=OrderCreateInputSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={
+            201: OrderSerializer,
+            (409, "application/problem+json"): OpenApiResponse(
+                ProblemSerializer,
+                description="`insufficient_stock` (every short line listed) or "
+                "`idempotency_in_progress`.",
+            ),
+            (422, "application/problem+json"): OpenApiResponse(
+                ProblemSerializer, description="`idempotency_key_mismatch`."
+            ),
+        },
+        summary="Sell: create a completed order (stock, totals, payments in one transaction)",
+    )
+    def create(self, request, *args, **kwargs):
+        key = request.headers.get("Idempotency-Key")
+        if key is not None and not 0 < len(key) <= 255:
+            raise ValidationError({"Idempotency-Key": ["Must be 1 to 255 characters."]})
+        data = OrderCreateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        order_id = data.validated_data.get("id")
+        if key is None and order_id is not None:
+            key = f"order-id:{order_id}"
+        placed = services.order_place(
+            actor=request.user,
+            idempotency_key=key,
+            request_hash=services.request_fingerprint(request.data),
+            render=lambda order: OrderSerializer(order).data,
+            order_id=order_id,
+            **_order_args(data.validated_data),
+        )
+        headers = {"Idempotent-Replayed": "true"} if placed.replayed else {}
+        return Response(placed.body, status=placed.status, headers=headers)
+
+    @extend_schema(
+        request=OrderCalculateInputSerializer,
+        responses={200: OrderCalculationSerializer},
+        summary="Price a cart exactly as POST /orders would, writing nothing",
+    )
+    @action(detail=False, methods=["post"])
+    def calculate(self, request):
+        data = OrderCalculateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        quote = services.order_quote(
+            actor=request.user, payments_required=False, **_order_args(data.validated_data)
+        )
+        return Response(OrderCalculationSerializer(_calculation(quote)).data)
+
+    @extend_schema(
+        parameters=[StatsQuerySerializer],
+        responses={200: OrderStatsSerializer},
+        summary="Totals for a period (default today); managers see their own branch",
+    )
+    @action(detail=False, methods=["get"], pagination_class=None, filterset_class=None)
+    def stats(self, request):
+        query = StatsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        start, end = resolve_period(
+            query.validated_data.get("start_date"), query.validated_data.get("end_date")
+        )
+        branch_id = branch_filter(request.user, query.validated_data.get("branch_id"))
+        stats = selectors.order_stats(start=start, end=end, branch_id=branch_id)
+        return Response(OrderStatsSerializer(stats).data)
+
+    @extend_schema(
+        request=RefundInputSerializer,
+        responses={
+            201: RefundSerializer,
+            (409, "application/problem+json"): OpenApiResponse(
+                ProblemSerializer, description="The order is cancelled or fully refunded."
+            ),
+        },
+        summary="Refund lines of an order (restocks with reason `return`)",
+    )
+    @action(detail=True, methods=["post"])
+    def refund(self, request, pk=None):
+        order = self.get_object()
+        data = RefundInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        refund = services.order_refund(
+            actor=request.user,
+            order_id=order.pk,
+            items=[services.RefundLineRequest(**item) for item in data.validated_data["items"]],
+            reason=data.validated_data["reason"],
+            method=data.validated_data.get("method"),
+        )
+        return Response(RefundSerializer(refund).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=CancelInputSerializer,
+        responses={
+            200: OrderSerializer,
+            (409, "application/problem+json"): OpenApiResponse(
+                ProblemSerializer,
+                description="Already cancelled, has refunds, or not the sale's business day.",
+            ),
+        },
+        summary="Void a whole order on its business day (stock and balance restored)",
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        order = self.get_object()
+        data = CancelInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.order_cancel(
+            actor=request.user, order_id=order.pk, reason=data.validated_data["reason"]
+        )
+        return Response(OrderSerializer(self.get_queryset().get(pk=order.pk)).data)
+
+
+@extend_schema(tags=["customers"])
+class CustomerViewSet(viewsets.ModelViewSet):
+    serializer_class = CustomerSerializer
+    filterset_class = CustomerFilterSet
+    lookup_value_regex = "[0-9a-fA-F-]{36}"
+
+    def get_queryset(self):
+        return selectors.customer_queryset().order_by("name", "id")
+
+    def get_permissions(self):
+        if self.action == "destroy":
+            return [IsManagerOrAdmin()]
+        return super().get_permissions()
+
+    def _fresh(self, customer):
+        return CustomerSerializer(self.get_queryset().get(pk=customer.pk)).data
+
+    @extend_schema(request=CustomerInputSerializer, responses={201: CustomerSerializer})
+    def create(self, request, *args, **kwargs):
+        data = CustomerInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        customer = services.customer_create(**data.validated_data)
+        return Response(self._fresh(customer), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=CustomerInputSerializer, responses={200: CustomerSerializer})
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        customer = self.get_object()
+        data = CustomerInputSerializer(data=request.data, partial=partial)
+        data.is_valid(raise_exception=True)
+        services.customer_update(customer=customer, **data.validated_data)
+        return Response(self._fresh(customer))
+
+    @extend_schema(request=CustomerInputSerializer, responses={200: CustomerSerializer})
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)
+
+    @extend_schema(
+        responses={
+            204: None,
+            (409, "application/problem+json"): OpenApiResponse(
+                ProblemSerializer, description="The customer's balance is not zero."
+            ),
+        }
+    )
+    def destroy(self, request, *args, **kwargs):
+        services.customer_delete(customer=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(responses={200: OrderSerializer(many=True)}, filters=False)
+    @action(detail=True, methods=["get"], filterset_class=None)
+    def orders(self, request, pk=None):
+        customer = self.get_object()
+        orders = selectors.order_queryset(request.user).filter(customer=customer)
+        page = self.paginate_queryset(orders.order_by("-created_at", "-order_number"))
+        return self.get_paginated_response(OrderSerializer(page, many=True).data)

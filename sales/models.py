@@ -1,0 +1,240 @@
+"""Customers, orders (with their lines, payments and refunds) and idempotency records.
+
+Orders, lines, payments and refunds are written once and never edited in place; corrections are
+new refund or cancellation records. The only fields of an order that change after creation are
+its status (and the cancellation stamp), under a row lock.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from accounts.models import Branch
+from catalog.models import Product
+
+
+class Customer(models.Model):
+    """`balance` is what the customer owes on account (credit payments minus credit refunds)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=200)
+    email = models.EmailField(max_length=254, blank=True, default="")
+    phone = models.CharField(max_length=40, blank=True, default="")
+    tax_number = models.CharField(max_length=40, blank=True, default="")
+    notes = models.TextField(blank=True, default="")
+    balance = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [
+            models.Index(fields=["is_active", "name"], name="sales_customer_active_name"),
+            models.Index(fields=["phone"], name="sales_customer_phone"),
+            models.Index(fields=["email"], name="sales_customer_email"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrderStatus(models.TextChoices):
+    COMPLETED = "completed", "Completed"
+    PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
+    REFUNDED = "refunded", "Refunded"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class PaymentMethod(models.TextChoices):
+    CASH = "cash", "Cash"
+    CARD = "card", "Card"
+    MEAL_CARD = "meal_card", "Meal card"
+    CREDIT = "credit", "On account"
+
+
+class OrderSequence(models.Model):
+    """Last order number handed out per business day; incremented inside the order transaction,
+    so a rolled-back order gives its number back and the sequence has no gaps."""
+
+    day = models.DateField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.last}"
+
+
+class Order(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    order_number = models.CharField(max_length=32, unique=True)
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="orders")
+    cashier = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders"
+    )
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
+    )
+    status = models.CharField(
+        max_length=20, choices=OrderStatus.choices, default=OrderStatus.COMPLETED
+    )
+    subtotal = models.DecimalField(max_digits=12, decimal_places=2)
+    discount_amount = models.DecimalField(max_digits=12, decimal_places=2)
+    tax_amount = models.DecimalField(max_digits=12, decimal_places=2)
+    total_amount = models.DecimalField(max_digits=12, decimal_places=2)
+    paid_amount = models.DecimalField(max_digits=12, decimal_places=2)
+    change_due = models.DecimalField(max_digits=12, decimal_places=2)
+    prices_include_vat = models.BooleanField(default=False)
+    notes = models.TextField(blank=True, default="")
+    # Business-local day and hour of the sale, fixed at write time: reports group on them
+    # without converting time zones per row.
+    business_date = models.DateField()
+    business_hour = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField()
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["-created_at", "-order_number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(total_amount__gte=0), name="sales_order_total_gte_0"
+            ),
+            models.CheckConstraint(condition=Q(change_due__gte=0), name="sales_order_change_gte_0"),
+            models.CheckConstraint(
+                condition=Q(business_hour__gte=0) & Q(business_hour__lte=23),
+                name="sales_order_business_hour",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["branch", "business_date"], name="sales_order_branch_day"),
+            models.Index(fields=["business_date"], name="sales_order_day"),
+            models.Index(fields=["cashier", "business_date"], name="sales_order_cashier_day"),
+            models.Index(fields=["customer", "-created_at"], name="sales_order_customer_time"),
+            models.Index(fields=["-created_at"], name="sales_order_created"),
+            models.Index(fields=["branch", "-created_at"], name="sales_order_branch_created"),
+        ]
+
+    def __str__(self) -> str:
+        return self.order_number
+
+
+class OrderItem(models.Model):
+    """A sold line, with a snapshot of everything the price depended on at sale time."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="items")
+    line_no = models.PositiveSmallIntegerField()
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="order_items")
+    name = models.CharField(max_length=200)
+    barcode = models.CharField(max_length=64, null=True, blank=True)
+    quantity = models.PositiveIntegerField()
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
+    unit_cost = models.DecimalField(max_digits=12, decimal_places=2)
+    vat_rate = models.DecimalField(max_digits=5, decimal_places=4)
+    gross_amount = models.DecimalField(max_digits=12, decimal_places=2)
+    line_discount = models.DecimalField(max_digits=12, decimal_places=2)
+    order_discount_share = models.DecimalField(max_digits=12, decimal_places=2)
+    #: line_discount + order_discount_share: the line's whole discount.
+    discount_amount = models.DecimalField(max_digits=12, decimal_places=2)
+    #: gross - discount: the taxable base (exclusive) or the VAT-inclusive amount (inclusive).
+    net_amount = models.DecimalField(max_digits=12, decimal_places=2)
+    tax_amount = models.DecimalField(max_digits=12, decimal_places=2)
+    line_total = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["order", "line_no"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="sales_item_quantity_gte_1"),
+            models.UniqueConstraint(fields=["order", "line_no"], name="sales_item_order_line"),
+        ]
+        indexes = [models.Index(fields=["product"], name="sales_item_product")]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.name}"
+
+
+class Payment(models.Model):
+    """`amount` is what was tendered; `applied_amount` what paid the order (cash minus change)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
+    method = models.CharField(max_length=16, choices=PaymentMethod.choices)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    applied_amount = models.DecimalField(max_digits=12, decimal_places=2)
+    reference = models.CharField(max_length=120, null=True, blank=True)
+
+    class Meta:
+        ordering = ["order", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="sales_payment_amount_gt_0"),
+            models.CheckConstraint(
+                condition=Q(method__in=PaymentMethod.values), name="sales_payment_method_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.amount}"
+
+
+class Refund(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    tax_amount = models.DecimalField(max_digits=12, decimal_places=2)
+    method = models.CharField(max_length=16, choices=PaymentMethod.choices)
+    reason = models.TextField(blank=True, default="")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="refunds"
+    )
+    business_date = models.DateField()
+    business_hour = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["business_date"], name="sales_refund_day")]
+
+    def __str__(self) -> str:
+        return f"refund {self.amount} of {self.order_id}"
+
+
+class RefundItem(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    refund = models.ForeignKey(Refund, on_delete=models.PROTECT, related_name="items")
+    order_item = models.ForeignKey(OrderItem, on_delete=models.PROTECT, related_name="refund_items")
+    quantity = models.PositiveIntegerField()
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    tax_amount = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["refund", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="sales_refunditem_qty_gte_1"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} of {self.order_item_id}"
+
+
+class IdempotencyKey(models.Model):
+    """The first answer to a (user, key) order request, committed with the order itself."""
+
+    id = models.BigAutoField(primary_key=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField()
+    response_body = models.JSONField()
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="sales_idempotency_user_key"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
