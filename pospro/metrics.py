@@ -5,7 +5,10 @@ database fact (how many products are low on stock) is read when Prometheus asks,
 worker answers the same number.
 """
 
+import logging
 from collections.abc import Callable, Iterable
+
+logger = logging.getLogger("pospro.metrics")
 
 # Each provider yields (name, help, [(labels, value), ...]).
 GaugeSamples = tuple[str, str, Iterable[tuple[dict[str, str], float]]]
@@ -24,7 +27,13 @@ def _escape(value: str) -> str:
 def render_gauges() -> str:
     out = []
     for provider in _providers:
-        name, help_text, samples = provider()
+        try:
+            name, help_text, samples = provider()
+            samples = list(samples)
+        except Exception:
+            # A scrape must not fail because the database is briefly away: skip this gauge.
+            logger.warning("metrics: gauge provider failed", exc_info=True)
+            continue
         out.append(f"# HELP {name} {help_text}")
         out.append(f"# TYPE {name} gauge")
         for labels, value in samples:

@@ -10,6 +10,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from accounts.models import Branch
 from catalog.models import Product
@@ -228,7 +229,7 @@ class IdempotencyKey(models.Model):
     response_status = models.PositiveSmallIntegerField()
     response_body = models.JSONField()
     order = models.ForeignKey(Order, on_delete=models.CASCADE, null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(db_index=True)
 
     class Meta:

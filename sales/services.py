@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from rest_framework.utils.encoders import JSONEncoder
 
 from accounts.models import Role, User
 from accounts.scoping import branch_for_write
@@ -432,8 +433,9 @@ def order_place(
                     key=idempotency_key,
                     request_hash=request_hash,
                     response_status=201,
-                    response_body=json.loads(json.dumps(body, default=str)),
+                    response_body=json.loads(json.dumps(body, cls=JSONEncoder)),
                     order=order,
+                    created_at=now,
                     expires_at=now + IDEMPOTENCY_TTL,
                 )
         except IntegrityError as exc:  # only without advisory locks (SQLite demo)
