@@ -276,6 +276,29 @@ def _next_order_number(day) -> str:
     return f"ORD-{day:%Y%m%d}-{number:03d}"
 
 
+def _insert_order(order_id: UUID, quote: Quote, now, moment) -> Order:
+    priced = quote.priced
+    return Order.objects.create(
+        id=order_id,
+        order_number=_next_order_number(moment.date()),
+        branch=quote.branch,
+        cashier=quote.cashier,
+        customer=quote.customer,
+        status=OrderStatus.COMPLETED,
+        subtotal=priced.subtotal,
+        discount_amount=priced.discount,
+        tax_amount=priced.tax,
+        total_amount=priced.total,
+        paid_amount=quote.paid,
+        change_due=quote.change_due,
+        prices_include_vat=quote.prices_include_vat,
+        notes=quote.notes,
+        business_date=moment.date(),
+        business_hour=moment.hour,
+        created_at=now,
+    )
+
+
 @transaction.atomic
 def order_create(*, actor: User, order_id: UUID | None = None, **quote_args) -> Order:
     """Write the quoted order, its lines, payments and stock movements, all or nothing."""
@@ -298,25 +321,11 @@ def order_create(*, actor: User, order_id: UUID | None = None, **quote_args) -> 
     now = timezone.now()
     moment = local(now)
     priced = quote.priced
-    order = Order.objects.create(
-        id=order_id,
-        order_number=_next_order_number(moment.date()),
-        branch=quote.branch,
-        cashier=quote.cashier,
-        customer=quote.customer,
-        status=OrderStatus.COMPLETED,
-        subtotal=priced.subtotal,
-        discount_amount=priced.discount,
-        tax_amount=priced.tax,
-        total_amount=priced.total,
-        paid_amount=quote.paid,
-        change_due=quote.change_due,
-        prices_include_vat=quote.prices_include_vat,
-        notes=quote.notes,
-        business_date=moment.date(),
-        business_hour=moment.hour,
-        created_at=now,
-    )
+    try:
+        with transaction.atomic():
+            order = _insert_order(order_id, quote, now, moment)
+    except IntegrityError as exc:  # the same till id sent meanwhile by another user
+        raise Conflict("An order with this id already exists.") from exc
     order._prefetched_objects_cache = {
         "items": OrderItem.objects.bulk_create(
             [
