@@ -81,7 +81,8 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
-ROOT_URLCONF = "pospro.urls"
+# The bench swaps in bench.urls (the app plus reference views); nothing else should.
+ROOT_URLCONF = os.environ.get("POSPRO_URLCONF", "pospro.urls")
 WSGI_APPLICATION = "pospro.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
