@@ -4,12 +4,22 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_database_url() -> str:
+    """DATABASE_URL pointed at the test database pytest-django made, for a server subprocess."""
+    from django.db import connection
+
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    return urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
 
 
 def free_port() -> int:
@@ -42,26 +52,31 @@ def gunicorn(env: dict[str, str], *, workers: int = 2, threads: int = 1):
         "GUNICORN_ACCESS_LOG": "",
         **env,
     }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "pospro.wsgi:application"],
-        cwd=ROOT,
-        env=full_env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
+    with tempfile.TemporaryFile("w+") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "pospro.wsgi:application"],
+            cwd=ROOT,
+            env=full_env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+            text=True,
+        )
+        base = f"http://127.0.0.1:{port}"
         try:
-            wait_for(f"{base}/health")
-        except OSError as exc:
+            try:
+                wait_for(f"{base}/health")
+            except OSError as exc:
+                process.terminate()
+                process.wait(timeout=15)
+                log.seek(0)
+                raise RuntimeError(f"gunicorn did not start: {log.read()[-3000:]}") from exc
+            yield base
+        finally:
             process.terminate()
-            stderr = process.communicate()[1][-3000:]
-            raise RuntimeError(f"gunicorn did not start: {stderr}") from exc
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+            log.seek(0)
+            # Shown by pytest when the test fails: what the server said.
+            sys.stderr.write(log.read()[-5000:])
