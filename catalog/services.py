@@ -15,7 +15,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from accounts.models import Branch
@@ -44,28 +44,36 @@ class StockAdjustment:
 
 
 def _lock_levels(keys: list[tuple[UUID, UUID]]) -> dict[tuple[UUID, UUID], StockLevel]:
-    """Create missing level rows, then lock all of them in (product, branch) order.
+    """Lock the level rows of `keys` in (product, branch) order, creating missing ones.
 
-    Inserts go in the same order as the locks, so even brand-new rows cannot deadlock.
+    Existing rows (the usual case) cost one query. Missing rows are inserted in the same order
+    and then locked, so two transactions meeting on new rows cannot deadlock either.
     """
     ordered = sorted(set(keys))
-    StockLevel.objects.bulk_create(
-        [StockLevel(product_id=p, branch_id=b, quantity=0) for p, b in ordered],
-        ignore_conflicts=True,
-    )
-    condition = Q()
-    for product_id, branch_id in ordered:
-        condition |= Q(product_id=product_id, branch_id=branch_id)
-    levels = (
-        StockLevel.objects.select_for_update()
-        .filter(condition)
-        .order_by("product_id", "branch_id")
-        .only("id", "product_id", "branch_id", "quantity", "allow_negative")
-    )
-    return {(level.product_id, level.branch_id): level for level in levels}
+
+    def select(pairs):
+        condition = Q()
+        for product_id, branch_id in pairs:
+            condition |= Q(product_id=product_id, branch_id=branch_id)
+        rows = (
+            StockLevel.objects.select_for_update()
+            .filter(condition)
+            .order_by("product_id", "branch_id")
+            .only("id", "product_id", "branch_id", "quantity", "allow_negative")
+        )
+        return {(row.product_id, row.branch_id): row for row in rows}
+
+    levels = select(ordered)
+    missing = [key for key in ordered if key not in levels]
+    if missing:
+        StockLevel.objects.bulk_create(
+            [StockLevel(product_id=p, branch_id=b, quantity=0) for p, b in missing],
+            ignore_conflicts=True,
+        )
+        levels.update(select(missing))
+    return levels
 
 
-@transaction.atomic
 def stock_apply(
     *,
     changes: list[StockChange],
@@ -74,12 +82,27 @@ def stock_apply(
     order_id: UUID | None = None,
     note: str = "",
     allow_negative: bool | None = None,
+    savepoint: bool = True,
 ) -> list[StockMovement]:
     """Apply signed changes atomically; one ledger row per change, in the order given.
 
     Any (product, branch) that would end below zero refuses the whole call with
-    InsufficientStock listing every short change; nothing is written then.
+    InsufficientStock listing every short change; nothing is written then. A caller that is
+    itself one transaction (an order) passes `savepoint=False`: a failure here then fails the
+    caller's whole transaction, and the savepoint's two round trips are saved.
     """
+    with transaction.atomic(savepoint=savepoint):
+        return _apply(
+            changes=changes,
+            reason=reason,
+            user=user,
+            order_id=order_id,
+            note=note,
+            allow_negative=allow_negative,
+        )
+
+
+def _apply(*, changes, reason, user, order_id, note, allow_negative) -> list[StockMovement]:
     if reason not in MovementReason.values:
         raise ValueError(f"unknown stock movement reason {reason!r}")
     changes = [change for change in changes if change.quantity != 0]
@@ -114,13 +137,16 @@ def stock_apply(
             f"Not enough stock for {count} item{'s' if count != 1 else ''}.", errors=errors
         )
 
-    now = timezone.now()
-    for key in sorted(delta):
-        level = levels[key]
-        updates = {"quantity": F("quantity") + delta[key], "updated_at": now}
-        if level.quantity + delta[key] < 0:
-            updates["allow_negative"] = True
-        StockLevel.objects.filter(pk=level.pk).update(**updates)
+    # One UPDATE for every row, relative to the locked value (F), whatever the line count.
+    rows = {levels[key].pk: total for key, total in delta.items()}
+    updates = {
+        "quantity": F("quantity")
+        + Case(*(When(pk=pk, then=Value(total)) for pk, total in rows.items())),
+        "updated_at": timezone.now(),
+    }
+    if any(levels[key].quantity + total < 0 for key, total in delta.items()):
+        updates["allow_negative"] = True
+    StockLevel.objects.filter(pk__in=rows).update(**updates)
 
     balance = {key: level.quantity for key, level in levels.items()}
     movements = []

@@ -302,9 +302,13 @@ def _insert_order(order_id: UUID, quote: Quote, now, moment) -> Order:
 @transaction.atomic
 def order_create(*, actor: User, order_id: UUID | None = None, **quote_args) -> Order:
     """Write the quoted order, its lines, payments and stock movements, all or nothing."""
+    return _create_order(actor=actor, order_id=order_id, **quote_args)
+
+
+def _create_order(*, actor: User, order_id: UUID | None, **quote_args) -> Order:
+    """The body of order_create, run inside the caller's transaction. Nested blocks take no
+    savepoints: any failure fails the whole order, and the busiest write saves round trips."""
     order_id = order_id or uuid4()
-    if Order.objects.filter(pk=order_id).exists():
-        raise Conflict("An order with this id already exists.")
     quote = order_quote(actor=actor, **quote_args)
     # Stock first: the likeliest refusal, and the counter row is then locked only briefly.
     stock_apply(
@@ -317,14 +321,15 @@ def order_create(*, actor: User, order_id: UUID | None = None, **quote_args) -> 
         reason=MovementReason.SALE,
         user=actor,
         order_id=order_id,
+        savepoint=False,
     )
     now = timezone.now()
     moment = local(now)
     priced = quote.priced
     try:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=False):
             order = _insert_order(order_id, quote, now, moment)
-    except IntegrityError as exc:  # the same till id sent meanwhile by another user
+    except IntegrityError as exc:  # a till id already used (by another user, or raced)
         raise Conflict("An order with this id already exists.") from exc
     order._prefetched_objects_cache = {
         "items": OrderItem.objects.bulk_create(
@@ -433,10 +438,10 @@ def order_place(
                     "This Idempotency-Key was used with a different request body."
                 )
             return PlacedOrder(existing.response_status, existing.response_body, True)
-        order = order_create(actor=actor, **order_args)
+        order = _create_order(actor=actor, **order_args)
         body = render(order)
         try:
-            with transaction.atomic():
+            with transaction.atomic(savepoint=False):
                 IdempotencyKey.objects.create(
                     user=actor,
                     key=idempotency_key,

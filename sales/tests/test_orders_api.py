@@ -300,3 +300,16 @@ def test_manager_of_other_branch_cannot_name_its_cashier(manager_api, other_bran
     errors = assert_problem(post_order(manager_api, body), 400, "validation_error")["errors"]
     assert errors[0]["field"] == "cashier_id"
     assert client_for(stranger).get("/api/v1/orders").json()["total"] == 0
+
+
+@pytest.mark.parametrize("lines", [1, 6])
+def test_order_create_runs_a_fixed_number_of_queries(
+    cashier_api, branch, lines, django_assert_num_queries
+):
+    products = [stocked_product(branch) for _ in range(lines)]
+    body = order_body(*[(p, 1) for p in products], payments=cash(1000))
+    # user; savepoint; advisory lock; key lookup; products; lock stock; update stock; movements;
+    # order number; order; items; payments; key row; release.
+    with django_assert_num_queries(14):
+        response = post_order(cashier_api, body, HTTP_IDEMPOTENCY_KEY=f"qc-{lines}")
+    assert response.status_code == 201
