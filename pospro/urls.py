@@ -4,11 +4,15 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from accounts.api.urls import auth_urlpatterns
 from pospro import views
+from reporting.api.views import OrderStatsView
 
 api_v1 = [
     path("auth/", include(auth_urlpatterns)),
     path("", include("accounts.api.urls")),
+    # Before the orders router: /orders/stats is served by the report selectors.
+    re_path(r"^orders/stats/?$", OrderStatsView.as_view(), name="order-stats"),
     path("", include("sales.api.urls")),
+    path("reports/", include("reporting.api.urls")),
 ]
 
 urlpatterns = [
