@@ -1,13 +1,14 @@
-"""Cached reports, versioned by the sales months they read: a read after a sale includes it.
+"""Cached reports, versioned by the sales days they read: a read after a sale includes it.
 
 A report's key holds its name, its parameters, the versions (sales.events) of every business
-month it reads — the comparison period included — and the version of the names it shows
-(products, categories, branches, users). A sale, refund or cancellation moves the versions of
-its months when it commits, so the next read misses and recomputes; a rename moves the names'
-version. Entries of a closed period (ending before today) live a day, since only a late refund
-or a rename can change them and those move the versions anyway; the current period's live
-POSPRO_CACHE_TTL seconds. POSPRO_CACHE_TTL=0 turns report caching off; with the cache down,
-reports are computed from the database.
+day it reads for its scope (its branch, or all branches) — the comparison period included — and
+the version of the names it shows (products, categories, branches, users). A sale, refund or
+cancellation moves the versions of its day for its branch and for all branches when it commits,
+so the next read of that day misses and recomputes, while other days and other branches keep
+their entries; a rename moves the names' version. Entries of a closed period (ending before
+today) live a day, since only a late refund or a rename can change them and those move the
+versions anyway; the current period's live POSPRO_CACHE_TTL seconds. POSPRO_CACHE_TTL=0 turns
+report caching off; with the cache down, reports are computed from the database.
 
 Replica: a miss for a closed period whose versions have not moved in the last
 REPLICA_LAG_SECONDS is computed on the read replica (`replica_reads()`); everything else reads
@@ -19,7 +20,7 @@ import json
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
-from datetime import date
+from datetime import date, timedelta
 from typing import TypeVar
 
 from django.conf import settings
@@ -37,13 +38,11 @@ REPLICA_LAG_SECONDS = 30
 LABELS_KEY = "reporting:labels:v"
 
 
-def months(start: date, end: date) -> list[str]:
-    """Version keys of the business months start..end touches."""
-    keys, year, month = [], start.year, start.month
-    while (year, month) <= (end.year, end.month):
-        keys.append(events.month_key(date(year, month, 1)))
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return keys
+def day_keys(start: date, end: date, branch_id=None) -> list[str]:
+    """Version keys of the business days start..end for the branch (None: all branches)."""
+    return [
+        events.day_key(branch_id, start + timedelta(days=n)) for n in range((end - start).days + 1)
+    ]
 
 
 def labels_changed_on_commit() -> None:
@@ -52,10 +51,11 @@ def labels_changed_on_commit() -> None:
 
 
 def cached_report(
-    name: str, params: dict, *, start: date, end: date, compute: Callable[[], T]
+    name: str, params: dict, *, start: date, end: date, branch_id, compute: Callable[[], T]
 ) -> T:
-    """The report `name` for `params`, reading business days start..end (comparison included)."""
-    versions = events.versions([*months(start, end), LABELS_KEY])
+    """The report `name` for `params`, reading business days start..end (comparison included)
+    of one branch, or of all branches when branch_id is None."""
+    versions = events.versions([*day_keys(start, end, branch_id), LABELS_KEY])
     closed = end < business_today()
     settled = (
         versions is not None

@@ -86,6 +86,7 @@ def dashboard_view(request):
         {"branch_id": branch_id, "today": today},
         start=min(week_start, today - timedelta(days=TREND_DAYS - 1)),
         end=today,
+        branch_id=branch_id,
         compute=lambda: sales_figures(today=today, branch_id=branch_id),
     )
     empty = Figures()

@@ -378,7 +378,7 @@ def _create_order(*, actor: User, order_id: UUID | None, **quote_args) -> Order:
     if credit:
         Customer.objects.filter(pk=quote.customer.pk).update(balance=F("balance") + credit)
     metrics.order_created_on_commit(order, order._prefetched_objects_cache["payments"])
-    events.sales_changed_on_commit(order.business_date)
+    events.sales_changed_on_commit(order.branch_id, order.business_date)
     return order
 
 
@@ -592,7 +592,7 @@ def order_refund(
     order.status = OrderStatus.REFUNDED if fully else OrderStatus.PARTIALLY_REFUNDED
     order.save(update_fields=["status"])
     metrics.refund_created_on_commit(order, refund)
-    events.sales_changed_on_commit(order.business_date, refund.business_date)
+    events.sales_changed_on_commit(order.branch_id, order.business_date, refund.business_date)
     return refund
 
 
@@ -624,7 +624,7 @@ def order_cancel(*, actor: User, order_id: UUID, reason: str = "") -> Order:
     order.cancel_reason = reason
     order.save(update_fields=["status", "cancelled_at", "cancel_reason"])
     metrics.order_cancelled_on_commit(order)
-    events.sales_changed_on_commit(order.business_date)
+    events.sales_changed_on_commit(order.branch_id, order.business_date)
     return order
 
 

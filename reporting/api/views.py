@@ -82,7 +82,12 @@ class ReportView(APIView):
             query.validated_data, self.branch(request, query.validated_data)
         )
         data = cached_report(
-            self.name, arguments, start=first, end=last, compute=lambda: self.compute(**arguments)
+            self.name,
+            arguments,
+            start=first,
+            end=last,
+            branch_id=arguments.get("branch_id"),
+            compute=lambda: self.compute(**arguments),
         )
         body = self.output_serializer(data).data
         if request.accepted_renderer.format == CSVRenderer.format:
@@ -302,6 +307,7 @@ class OrderStatsView(APIView):
             arguments,
             start=start,
             end=end,
+            branch_id=branch_id,
             compute=lambda: selectors.order_stats(**arguments),
         )
         return Response(s.OrderStatsSerializer(stats).data)

@@ -59,18 +59,26 @@ def test_writes_without_commit_leave_the_cache_alone(shop, django_assert_num_que
     assert revenue(shop.manager, path) == 98.0
 
 
-def test_other_months_keep_their_entries(shop, django_capture_on_commit_callbacks):
-    closed = "/api/v1/reports/monthly?month=2026-01"
-    assert revenue(shop.manager, closed) == 110.0
+def test_other_days_and_branches_keep_their_entries(
+    shop, admin_user, django_capture_on_commit_callbacks
+):
+    january = "/api/v1/reports/monthly?month=2026-01"
+    yesterday = "/api/v1/reports/daily?date=2026-02-09"
+    assert revenue(shop.manager, january) == 110.0
+    assert revenue(shop.manager, yesterday) == 11.0
+    everyone = f"/api/v1/reports/daily?date=2026-02-10&branch_id={shop.branch.pk}"
+    assert revenue(admin_user, everyone) == 98.0
+    assert revenue(admin_user, "/api/v1/reports/daily?date=2026-02-10") == 109.0
     with django_capture_on_commit_callbacks(execute=True):
-        sell("2026-02-10 20:01", shop.cashier, (shop.tea, 1))
-    with freeze_time(at(TODAY)):
-        client = client_for(shop.manager)
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(
-                "reporting.selectors.monthly_report", lambda **kw: pytest.fail("recomputed")
-            )
-            assert client.get(closed).json()["total_revenue"] == 110.0
+        sell("2026-02-10 20:01", shop.orders["J"].cashier, (shop.tea, 1))  # the other branch
+    with freeze_time(at(TODAY)), pytest.MonkeyPatch.context() as patch:
+        patch.setattr("reporting.selectors.monthly_report", lambda **kw: pytest.fail("again"))
+        patch.setattr("reporting.selectors.daily_report", lambda **kw: pytest.fail("again"))
+        assert client_for(shop.manager).get(january).json()["total_revenue"] == 110.0
+        assert client_for(shop.manager).get(yesterday).json()["total_revenue"] == 11.0
+        assert client_for(admin_user).get(everyone).json()["total_revenue"] == 98.0
+    # All branches' figures of that day did change.
+    assert revenue(admin_user, "/api/v1/reports/daily?date=2026-02-10") == 120.0
 
 
 def test_a_rename_shows_at_once(shop, django_capture_on_commit_callbacks):
@@ -92,11 +100,13 @@ def test_closed_periods_live_a_day_and_the_current_one_the_ttl(shop, settings):
         return lambda: calls.append(name) or {"name": name}
 
     with freeze_time(at(TODAY)):
+        old, now = remember("old"), remember("now")
+        jan, feb = (date(2026, 1, 1), date(2026, 1, 31)), (date(2026, 2, 1), date(2026, 2, 10))
         report_cache.cached_report(
-            "t", {"a": 1}, start=date(2026, 1, 1), end=date(2026, 1, 31), compute=remember("old")
+            "t", {"a": 1}, start=jan[0], end=jan[1], branch_id=None, compute=old
         )
         report_cache.cached_report(
-            "t", {"a": 2}, start=date(2026, 2, 1), end=date(2026, 2, 10), compute=remember("now")
+            "t", {"a": 2}, start=feb[0], end=feb[1], branch_id=None, compute=now
         )
     keys = cache.keys("report:t:*")
     ttls = sorted(cache.ttl(key) for key in keys)
@@ -160,7 +170,9 @@ def test_the_current_period_reads_the_primary(shop, replica):
 def test_a_period_changed_moments_ago_reads_the_primary(shop, replica):
     revenue(shop.manager, "/api/v1/reports/monthly?month=2026-01", "2026-03-05 09:00")
     with freeze_time(at("2026-03-05 09:05")):
-        report_cache.events.bump_now(frozenset({report_cache.events.month_key(date(2026, 1, 1))}))
+        report_cache.events.bump_now(
+            frozenset({report_cache.events.day_key(shop.branch.pk, date(2026, 1, 15))})
+        )
     revenue(shop.manager, "/api/v1/reports/weekly?end_date=2026-01-20", "2026-03-05 09:05:10")
     assert replica == []
     revenue(shop.manager, "/api/v1/reports/weekly?end_date=2026-01-21", "2026-03-05 09:06")
