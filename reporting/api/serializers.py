@@ -40,7 +40,7 @@ class PeriodQuerySerializer(serializers.Serializer):
     end_date = serializers.DateField(
         required=False,
         help_text="Last business day, inclusive. Default: today (start_date's day if that is "
-        "later).",
+        f"later). A period spans at most {MAX_PERIOD_DAYS} days.",
     )
 
     def validate(self, attrs):

@@ -159,6 +159,7 @@ class Command(BaseCommand):
 
     def _seed(self, branches, staff, options: dict) -> None:
         verbose = options["verbosity"] > 0
+        ending, self.stderr.ending = self.stderr.ending, ""  # tqdm writes partial lines
         with tqdm(
             total=options["days"],
             unit="day",
@@ -182,6 +183,7 @@ class Command(BaseCommand):
                 seed=options["seed"],
                 progress=progress,
             ).run()
+        self.stderr.ending = ending
         problems = seeding.check_invariants()
         if problems:
             raise CommandError("Seeded data breaks invariants: " + "; ".join(problems))

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from functools import partial
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -59,7 +59,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         day = options["day"] or business_today() - timedelta(days=1)
-        branch = Branch.objects.get(code=options["branch"])
+        branch = Branch.objects.filter(code=options["branch"]).first()
+        if branch is None:
+            raise CommandError(f"No branch {options['branch']} (--branch CODE).")
         runs = max(1, options["runs"])
         rows, slowest = [], (0.0, "", "")
         one = dict(reports(day, branch.pk))
