@@ -9,11 +9,16 @@ at a small number, so a restarted counter cannot meet entries cached under an ol
 If the cache is down, reads get version 0 and go to the database; nothing is stored.
 """
 
+import hashlib
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+
+T = TypeVar("T")
 
 CATALOG_VERSION_KEY = "catalog:v"
 
@@ -56,3 +61,21 @@ def invalidate_on_commit(product_ids: Iterable = ()) -> None:
     """Bump the catalog counter and each product's when the surrounding transaction commits."""
     ids = frozenset(product_ids)
     transaction.on_commit(lambda: bump_now(ids))
+
+
+def read_through(namespace: str, version: int, parts: Iterable, compute: Callable[[], T]) -> T:
+    """`compute()` once per version, context and TTL (settings.POSPRO_CACHE_TTL).
+
+    `parts` is everything besides the version that changes the answer (role, branch, query).
+    Version 0 means the cache is unreachable: compute and store nothing, so a flapping cache
+    can never hand out an entry from before a write.
+    """
+    if not version:
+        return compute()
+    digest = hashlib.sha256("\x1f".join(str(part) for part in parts).encode()).hexdigest()[:40]
+    key = f"catalog:{namespace}:{version}:{digest}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, timeout=settings.POSPRO_CACHE_TTL)
+    return value

@@ -8,6 +8,7 @@ from pospro import views
 api_v1 = [
     path("auth/", include(auth_urlpatterns)),
     path("", include("accounts.api.urls")),
+    path("", include("catalog.api.urls")),
     path("", include("sales.api.urls")),
 ]
 
