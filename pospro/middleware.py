@@ -108,7 +108,3 @@ class ProblemDetailsMiddleware:
         if status == 405 and response.has_header("Allow"):
             new["Allow"] = response["Allow"]
         return new
-
-    def process_exception(self, request: HttpRequest, exception: Exception):
-        logger.exception("unhandled exception", extra={"path": request.path})
-        return problem_response(500, "server_error", "Internal server error.")
