@@ -48,8 +48,8 @@ BRANCH_PARAM = OpenApiParameter(
     "branch_id",
     OpenApiTypes.UUID,
     description=(
-        "Context branch for `stock`: default the caller's branch; for an admin without one, "
-        "the sum over all branches."
+        "Context branch for `stock` (any existing branch: stock is visible chain-wide). "
+        "Default the caller's branch; for an admin without one, the sum over all branches."
     ),
 )
 
@@ -224,7 +224,7 @@ class ProductViewSet(viewsets.GenericViewSet):
         parameters=[BRANCH_PARAM],
         request=ProductUpdateInputSerializer,
         responses={200: ProductDetailSerializer},
-        summary="Replace a product's fields (stock is read-only here)",
+        summary="Update a product: name and price required, omitted fields kept; stock read-only",
         tags=["products"],
     )
     def update(self, request, pk, partial: bool = False):
