@@ -21,6 +21,7 @@ from accounts.models import Branch, Role
 from accounts.permissions import IsManagerOrAdmin, ReadOnlyOrManager
 from accounts.scoping import branch_filter, branch_for_write
 from catalog import selectors, services
+from catalog.api import fast
 from catalog.api.serializers import (
     CategoryInputSerializer,
     CategorySerializer,
@@ -36,9 +37,10 @@ from catalog.api.serializers import (
     StockTransferInputSerializer,
     StockTransferSerializer,
 )
-from catalog.cache import catalog_version, product_version, read_through
+from catalog.cache import CATALOG_VERSION_KEY, product_version_key, read_through
 from catalog.filtersets import ProductFilterSet
 from catalog.models import Category, Product
+from pospro.api.pagination import page_params
 from pospro.api.schema import ProblemSerializer
 from pospro.exceptions import NotFound
 
@@ -106,15 +108,17 @@ class ProductViewSet(viewsets.GenericViewSet):
         branch_id = self._context_branch()
         show_cost = self._show_cost()
 
+        skip, limit = page_params(request.query_params)
+
         def compute() -> bytes:
             products = self.filter_queryset(selectors.products_with_stock(branch_id=branch_id))
-            page = self.paginate_queryset(products)
-            items = ProductSerializer(page, many=True, context={"show_cost": show_cost}).data
-            return _render(self.get_paginated_response(items).data)
+            rows = fast.product_rows(products[skip : skip + limit])
+            total = products.count()
+            return fast.render_page(rows, total=total, skip=skip, limit=limit, show_cost=show_cost)
 
         query = sorted(request.query_params.lists())
         return _json(
-            read_through("list", catalog_version(), (show_cost, branch_id, query), compute)
+            read_through("list", [CATALOG_VERSION_KEY], (show_cost, branch_id, query), compute)
         )
 
     @extend_schema(
@@ -127,11 +131,18 @@ class ProductViewSet(viewsets.GenericViewSet):
         product_id = UUID(pk)  # one spelling per product, or a cached entry would escape bumps
         branch_id = self._context_branch()
         show_cost = self._show_cost()
+
+        def compute() -> bytes:
+            body = fast.render_detail(product_id, branch_id=branch_id, show_cost=show_cost)
+            if body is None:
+                raise NotFound("Product not found.")
+            return body
+
         content = read_through(
             "detail",
-            product_version(product_id),
+            [product_version_key(product_id)],
             (product_id, show_cost, branch_id),
-            lambda: _render(self._detail_data(product_id, branch_id)),
+            compute,
         )
         return _json(content)
 
@@ -147,12 +158,17 @@ class ProductViewSet(viewsets.GenericViewSet):
         show_cost = self._show_cost()
 
         def compute() -> bytes:
-            products = selectors.products_with_stock(branch_id=branch_id).filter(is_active=True)
-            product = get_object_or_404(products, barcode=barcode)
-            return _render(ProductSerializer(product, context={"show_cost": show_cost}).data)
+            products = selectors.products_with_stock(branch_id=branch_id)
+            body = fast.render_one(
+                products.filter(is_active=True, barcode=barcode), show_cost=show_cost
+            )
+            if body is None:
+                raise NotFound("No active product has this barcode.")
+            return body
 
-        version = catalog_version()
-        return _json(read_through("barcode", version, (show_cost, branch_id, barcode), compute))
+        return _json(
+            read_through("barcode", [CATALOG_VERSION_KEY], (show_cost, branch_id, barcode), compute)
+        )
 
     @extend_schema(
         parameters=[
@@ -181,7 +197,9 @@ class ProductViewSet(viewsets.GenericViewSet):
             items = selectors.low_stock(branch_id=branch_id, threshold=threshold)
             return _render(LowStockSerializer({"total_low_stock": len(items), "items": items}).data)
 
-        return _json(read_through("low-stock", catalog_version(), (branch_id, threshold), compute))
+        return _json(
+            read_through("low-stock", [CATALOG_VERSION_KEY], (branch_id, threshold), compute)
+        )
 
     @extend_schema(
         parameters=[

@@ -39,7 +39,8 @@ def cached_bytes(
     if body is not None:
         return body, True
     lock = f"{key}:building"
-    if not cache.add(lock, 1, timeout=LOCK_SECONDS):
+    # False: someone else is building it. None: the cache is unreachable, just build.
+    if cache.add(lock, 1, timeout=LOCK_SECONDS) is False:
         for pause in WAITS:
             time.sleep(pause)
             body, versions = _lookup(key, version_keys)
