@@ -88,15 +88,20 @@ def stock_updated_at(*, product_id: UUID, branch_id: UUID):
     )
 
 
-def product_stock_by_branch(*, product_id: UUID) -> list[dict]:
-    """`[{branch_id, branch_code, stock}]`: every active branch, plus any other holding a row."""
+def stock_by_branch_queryset(*, product_id: UUID) -> QuerySet:
+    """Every active branch, plus any other holding a row, with the product's `stock` there."""
     level = StockLevel.objects.filter(product_id=product_id, branch=OuterRef("pk"))
-    rows = (
+    return (
         Branch.objects.filter(Q(is_active=True) | Exists(level))
         .annotate(stock=Coalesce(Subquery(level.values("quantity")[:1]), Value(0)))
         .order_by("code", "id")
         .values("id", "code", "stock")
     )
+
+
+def product_stock_by_branch(*, product_id: UUID) -> list[dict]:
+    """`[{branch_id, branch_code, stock}]` for the product detail."""
+    rows = stock_by_branch_queryset(product_id=product_id)
     return [{"branch_id": r["id"], "branch_code": r["code"], "stock": r["stock"]} for r in rows]
 
 

@@ -110,13 +110,20 @@ class ProductViewSet(viewsets.GenericViewSet):
 
         skip, limit = page_params(request.query_params)
 
+        query = sorted(request.query_params.lists())
+
+        def products():
+            # Built (and the filters validated) only when this request shape is compiled.
+            return self.filter_queryset(selectors.products_with_stock(branch_id=branch_id))
+
         def compute() -> bytes:
-            products = self.filter_queryset(selectors.products_with_stock(branch_id=branch_id))
-            rows = fast.product_rows(products[skip : skip + limit])
-            total = products.count()
+            shape = (branch_id, tuple((k, tuple(v)) for k, v in query))
+            rows = fast.sql_cache.rows(
+                ("page", *shape), lambda: products()[skip : skip + limit].values(*fast.FIELDS)
+            )
+            total = fast.sql_cache.count(("count", *shape), products)
             return fast.render_page(rows, total=total, skip=skip, limit=limit, show_cost=show_cost)
 
-        query = sorted(request.query_params.lists())
         return _json(
             read_through("list", [CATALOG_VERSION_KEY], (show_cost, branch_id, query), compute)
         )
@@ -158,10 +165,7 @@ class ProductViewSet(viewsets.GenericViewSet):
         show_cost = self._show_cost()
 
         def compute() -> bytes:
-            products = selectors.products_with_stock(branch_id=branch_id)
-            body = fast.render_one(
-                products.filter(is_active=True, barcode=barcode), show_cost=show_cost
-            )
+            body = fast.render_barcode(barcode, branch_id=branch_id, show_cost=show_cost)
             if body is None:
                 raise NotFound("No active product has this barcode.")
             return body
