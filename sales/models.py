@@ -161,13 +161,15 @@ class Payment(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
+    #: Order of the tenders as the till sent them; answers list them in this order.
+    position = models.PositiveSmallIntegerField(default=0)
     method = models.CharField(max_length=16, choices=PaymentMethod.choices)
     amount = models.DecimalField(max_digits=12, decimal_places=2)
     applied_amount = models.DecimalField(max_digits=12, decimal_places=2)
     reference = models.CharField(max_length=120, null=True, blank=True)
 
     class Meta:
-        ordering = ["order", "id"]
+        ordering = ["order", "position"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="sales_payment_amount_gt_0"),
             models.CheckConstraint(

@@ -361,12 +361,15 @@ def _create_order(*, actor: User, order_id: UUID | None, **quote_args) -> Order:
             [
                 Payment(
                     order=order,
+                    position=position,
                     method=payment.method,
                     amount=payment.amount,
                     applied_amount=applied,
                     reference=payment.reference,
                 )
-                for payment, applied in zip(quote.payments, quote.applied, strict=True)
+                for position, (payment, applied) in enumerate(
+                    zip(quote.payments, quote.applied, strict=True)
+                )
             ]
         ),
         "refunds": [],
