@@ -1,4 +1,4 @@
-"""ReplicaRouter decisions, unit level: who reads where (see test_deploy_replica.py for real servers)."""
+"""ReplicaRouter decisions, unit level (test_deploy_postgres.py routes against real servers)."""
 
 import threading
 
