@@ -1,0 +1,46 @@
+"""gunicorn as deployed: a JSON access log line per request, whatever the client sends."""
+
+import json
+import urllib.error
+import urllib.request
+
+import pytest
+
+from tests.helpers import gunicorn
+
+pytestmark = pytest.mark.slow
+
+
+def test_access_log_is_one_valid_json_object_per_request(tmp_path):
+    log = tmp_path / "access.log"
+    hostile_agent = 'till "7" \\ {"status": 999}'
+    with gunicorn({"GUNICORN_ACCESS_LOG": str(log)}, workers=1, threads=2) as base:
+        request = urllib.request.Request(
+            f"{base}/health?q=%22x%22",
+            headers={
+                "User-Agent": hostile_agent,
+                "X-Request-ID": "till-7.req-1",
+                "X-Forwarded-For": "203.0.113.9",
+            },
+        )
+        with urllib.request.urlopen(request, timeout=5) as response:
+            assert response.status == 200
+        with pytest.raises(urllib.error.HTTPError) as missing:
+            urllib.request.urlopen(f"{base}/no-such-page", timeout=5)
+        assert missing.value.code == 404
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+
+    first = next(line for line in lines if line["path"] == "/health" and line["query"])
+    assert first["user_agent"] == hostile_agent
+    assert first["status"] == 200
+    assert first["request_id"] == "till-7.req-1"
+    assert first["forwarded_for"] == "203.0.113.9"
+    assert first["remote"] == "127.0.0.1"
+    assert first["query"] == "q=%22x%22"
+    assert first["method"] == "GET"
+    assert first["bytes"] > 0
+    assert first["duration_ms"] >= 0
+    assert first["time"].endswith("+00:00")
+    not_found = next(line for line in lines if line["path"] == "/no-such-page")
+    assert not_found["status"] == 404
+    assert len(not_found["request_id"]) == 32, "the generated request id is logged"
