@@ -467,3 +467,141 @@ def test_replica_reads_are_routed_to_the_replica_database(primary_and_replica):
             "SELECT count(*) FROM accounts_branch WHERE code = 'WRITTEN-INSIDE'"
         ).fetchone()[0]
     assert written == 1, "a write inside replica_reads() went to the primary"
+
+
+# --- the compose stack's PostgreSQL scripts ---------------------------------------------------
+
+
+def test_compose_postgres_scripts_make_a_streaming_replica():
+    """deploy/postgres/primary-init.sh and replica-entrypoint.sh, run as the postgres image would.
+
+    A private primary (initdb, replication over TCP needing a password) gets the init script;
+    the replica entry point clones it through the slot and starts a hot standby that follows.
+    Here initdb's own loopback line already admits replication with a password, so the pg_hba
+    line the script adds for the compose network is written but not what lets the clone in.
+    """
+    major = server_major("postgres")
+    tools = {name: pg_binary(name, major) for name in ("initdb", "pg_ctl", "postgres")}
+    if not all(tools.values()) or not pg_binary("pg_basebackup", major):
+        message = f"PostgreSQL {major} server binaries are needed: {tools}"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    bin_dir = str(Path(tools["postgres"]).parent)
+    root = Path(tempfile.mkdtemp(prefix="pospro-pg-scripts-"))
+    if os.geteuid() == 0:
+        shutil.chown(root, "postgres", "postgres")
+    primary_data, replica_data = root / "primary", root / "replica"
+    primary_port, replica_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "REPLICATION_USER": "replicator",
+        "REPLICATION_PASSWORD": "s3cret4replication",
+        "REPLICATION_SLOT": "pospro_replica",
+    }
+
+    def run(args, **extra):
+        result = subprocess.run(
+            as_postgres_user(args),
+            env={**env, **extra},
+            capture_output=True,
+            text=True,
+            timeout=180,
+            cwd=root,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result
+
+    def socket_connect(port):
+        return psycopg.connect(
+            host=str(root), port=port, user="postgres", dbname="postgres", autocommit=True
+        )
+
+    replica = None
+    try:
+        run(
+            [tools["initdb"], "-D", str(primary_data), "-U", "postgres"]
+            + ["--auth-local=trust", "--auth-host=scram-sha-256"]
+        )
+        flags = (
+            f"-c port={primary_port} -c listen_addresses=127.0.0.1"
+            f" -c unix_socket_directories={root} -c wal_level=replica -c max_wal_senders=10"
+            " -c max_replication_slots=10 -c max_slot_wal_keep_size=2GB"
+        )
+        run(
+            [tools["pg_ctl"], "-D", str(primary_data), "-o", flags, "-l", "primary.log", "-w"]
+            + ["start"]
+        )
+        run(
+            ["sh", str(ROOT / "deploy" / "postgres" / "primary-init.sh")],
+            POSTGRES_USER="postgres",
+            POSTGRES_DB="postgres",
+            PGDATA=str(primary_data),
+            PGHOST=str(root),
+            PGPORT=str(primary_port),
+        )
+        run([tools["pg_ctl"], "-D", str(primary_data), "reload"])  # the new pg_hba line
+        hba = (primary_data / "pg_hba.conf").read_text().splitlines()
+        assert hba[-1] == "host replication replicator all scram-sha-256"
+
+        replica = subprocess.Popen(
+            as_postgres_user(
+                ["sh", str(ROOT / "deploy" / "postgres" / "replica-entrypoint.sh")]
+                + [tools["postgres"], "-D", str(replica_data), "-c", f"port={replica_port}"]
+                + ["-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={root}"]
+            ),
+            env={
+                **env,
+                "PGDATA": str(replica_data),
+                "PRIMARY_HOST": "127.0.0.1",
+                "PRIMARY_PORT": str(primary_port),
+            },
+            cwd=root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                standby = socket_connect(replica_port)
+                break
+            except psycopg.OperationalError:
+                if replica.poll() is not None:
+                    pytest.fail(f"the replica stopped: {replica.stdout.read()[-3000:]}")
+                assert time.monotonic() < deadline, "the replica never accepted connections"
+                time.sleep(0.3)
+        with standby, socket_connect(primary_port) as primary:
+            assert standby.execute("SELECT pg_is_in_recovery()").fetchone()[0] is True
+            primary.execute("CREATE TABLE streamed (x int); INSERT INTO streamed VALUES (42)")
+            deadline = time.monotonic() + 30
+            while True:
+                if standby.execute("SELECT to_regclass('streamed')").fetchone()[0]:
+                    rows = standby.execute("SELECT x FROM streamed").fetchall()
+                    if rows == [(42,)]:
+                        break
+                assert time.monotonic() < deadline, "the write never reached the replica"
+                time.sleep(0.2)
+            slot = primary.execute(
+                "SELECT active FROM pg_replication_slots WHERE slot_name = 'pospro_replica'"
+            ).fetchone()
+            assert slot == (True,), "the replica follows through the slot"
+            senders = primary.execute("SELECT usename FROM pg_stat_replication").fetchall()
+            assert senders == [("replicator",)]
+            with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+                standby.execute("INSERT INTO streamed VALUES (1)")
+    finally:
+        for data in (replica_data, primary_data):
+            if (data / "postmaster.pid").exists():
+                subprocess.run(
+                    as_postgres_user([tools["pg_ctl"], "-D", str(data), "-m", "fast", "stop"]),
+                    capture_output=True,
+                    timeout=60,
+                )
+        if replica is not None:
+            try:
+                replica.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                replica.kill()
+        shutil.rmtree(root, ignore_errors=True)
