@@ -347,6 +347,7 @@ class StreamingReplica:
                 + ["-U", p["user"], "-X", "stream", "-R", "-w", "--checkpoint=fast"]
             ),
             env={**os.environ, "PGPASSWORD": p["password"]},
+            cwd=self.root,
             capture_output=True,
             text=True,
             timeout=300,
@@ -368,6 +369,7 @@ class StreamingReplica:
             as_postgres_user(
                 [self.pg_ctl, "-D", str(self.data), "-l", str(self.root / "log"), "-w", "start"]
             ),
+            cwd=self.root,
             capture_output=True,
             text=True,
             timeout=120,
@@ -384,6 +386,7 @@ class StreamingReplica:
         if self.started:
             subprocess.run(
                 as_postgres_user([self.pg_ctl, "-D", str(self.data), "-m", "fast", "stop"]),
+                cwd=self.root,
                 capture_output=True,
                 timeout=120,
             )
@@ -491,6 +494,11 @@ def test_compose_postgres_scripts_make_a_streaming_replica():
     root = Path(tempfile.mkdtemp(prefix="pospro-pg-scripts-"))
     if os.geteuid() == 0:
         shutil.chown(root, "postgres", "postgres")
+    # The postgres user may not be able to read the checkout (a 0700 temporary clone).
+    scripts = {}
+    for name in ("primary-init.sh", "replica-entrypoint.sh"):
+        scripts[name] = shutil.copy(ROOT / "deploy" / "postgres" / name, root / name)
+        os.chmod(scripts[name], 0o755)
     primary_data, replica_data = root / "primary", root / "replica"
     primary_port, replica_port = free_port(), free_port()
     env = {
@@ -534,7 +542,7 @@ def test_compose_postgres_scripts_make_a_streaming_replica():
             + ["start"]
         )
         run(
-            ["sh", str(ROOT / "deploy" / "postgres" / "primary-init.sh")],
+            ["sh", str(scripts["primary-init.sh"])],
             POSTGRES_USER="postgres",
             POSTGRES_DB="postgres",
             PGDATA=str(primary_data),
@@ -547,7 +555,7 @@ def test_compose_postgres_scripts_make_a_streaming_replica():
 
         replica = subprocess.Popen(
             as_postgres_user(
-                ["sh", str(ROOT / "deploy" / "postgres" / "replica-entrypoint.sh")]
+                ["sh", str(scripts["replica-entrypoint.sh"])]
                 + [tools["postgres"], "-D", str(replica_data), "-c", f"port={replica_port}"]
                 + ["-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={root}"]
             ),
@@ -596,6 +604,7 @@ def test_compose_postgres_scripts_make_a_streaming_replica():
             if (data / "postmaster.pid").exists():
                 subprocess.run(
                     as_postgres_user([tools["pg_ctl"], "-D", str(data), "-m", "fast", "stop"]),
+                    cwd=root,
                     capture_output=True,
                     timeout=60,
                 )
