@@ -3,9 +3,12 @@
 import uuid
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
-from django.contrib.auth.models import PermissionsMixin
+from django.contrib.auth.models import Group, PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
+
+#: The admin group managers join (view permissions; see reporting.backoffice).
+MANAGERS_GROUP = "Managers"
 
 
 class Role(models.TextChoices):
@@ -53,7 +56,10 @@ class UserManager(BaseUserManager):
         fields.setdefault("role", Role.CASHIER)
         fields.setdefault("is_staff", fields["role"] in (Role.ADMIN, Role.MANAGER))
         fields.setdefault("is_superuser", fields["role"] == Role.ADMIN)
-        return self._create(email, password, **fields)
+        user = self._create(email, password, **fields)
+        if user.role == Role.MANAGER:
+            user.groups.add(*Group.objects.filter(name=MANAGERS_GROUP))
+        return user
 
     def create_superuser(self, email: str, password: str | None = None, **fields):
         """`manage.py createsuperuser` makes an admin (role admin, no branch needed)."""

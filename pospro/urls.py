@@ -4,12 +4,17 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from accounts.api.urls import auth_urlpatterns
 from pospro import views
+from reporting.api.views import OrderStatsView
+from reporting.dashboard import dashboard
 
 api_v1 = [
     path("auth/", include(auth_urlpatterns)),
     path("", include("accounts.api.urls")),
+    # Before the orders router: /orders/stats is served by the report selectors.
+    re_path(r"^orders/stats/?$", OrderStatsView.as_view(), name="order-stats"),
     path("", include("catalog.api.urls")),
     path("", include("sales.api.urls")),
+    path("reports/", include("reporting.api.urls")),
 ]
 
 urlpatterns = [
@@ -20,6 +25,7 @@ urlpatterns = [
     re_path(r"^docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     re_path(r"^redoc/?$", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("api/v1/", include(api_v1)),
+    path("admin/dashboard/", dashboard, name="admin-dashboard"),
     path("admin/", admin.site.urls),
 ]
 

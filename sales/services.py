@@ -26,7 +26,7 @@ from catalog.services import StockChange, stock_apply
 from pospro.clock import business_today, local
 from pospro.exceptions import Conflict, Forbidden, NotFound, ValidationFailed
 from pospro.money import ZERO, quantize
-from sales import metrics, rollup
+from sales import events, metrics, rollup
 from sales.exceptions import IdempotencyInProgress, IdempotencyKeyMismatch
 from sales.models import (
     Customer,
@@ -384,6 +384,7 @@ def _create_order(*, actor: User, order_id: UUID | None, **quote_args) -> Order:
         order, order._prefetched_objects_cache["items"], order._prefetched_objects_cache["payments"]
     )
     metrics.order_created_on_commit(order, order._prefetched_objects_cache["payments"])
+    events.sales_changed_on_commit(order.business_date)
     return order
 
 
@@ -598,6 +599,7 @@ def order_refund(
     order.save(update_fields=["status"])
     rollup.record_refund(order, refund, refund._prefetched_objects_cache["items"])
     metrics.refund_created_on_commit(order, refund)
+    events.sales_changed_on_commit(order.business_date, refund.business_date)
     return refund
 
 
@@ -629,6 +631,7 @@ def order_cancel(*, actor: User, order_id: UUID, reason: str = "") -> Order:
     order.cancel_reason = reason
     order.save(update_fields=["status", "cancelled_at", "cancel_reason"])
     metrics.order_cancelled_on_commit(order)
+    events.sales_changed_on_commit(order.business_date)
     return order
 
 

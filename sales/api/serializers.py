@@ -72,18 +72,6 @@ class CancelInputSerializer(serializers.Serializer):
     reason = serializers.CharField(allow_blank=False, max_length=2000)
 
 
-class StatsQuerySerializer(serializers.Serializer):
-    start_date = serializers.DateField(required=False)
-    end_date = serializers.DateField(required=False)
-    branch_id = serializers.UUIDField(required=False)
-
-    def validate(self, attrs):
-        start, end = attrs.get("start_date"), attrs.get("end_date")
-        if start and end and start > end:
-            raise serializers.ValidationError({"end_date": "Must not be before start_date."})
-        return attrs
-
-
 class CustomerInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     email = serializers.EmailField(required=False, allow_blank=True, default="")
@@ -193,28 +181,6 @@ class OrderCalculationSerializer(serializers.Serializer):
     notes = serializers.CharField(allow_blank=True)
     items = CalculatedItemSerializer(many=True)
     payments = CalculatedPaymentSerializer(many=True)
-
-
-class PaymentMethodTotalsSerializer(serializers.Serializer):
-    cash = money_field()
-    card = money_field()
-    meal_card = money_field()
-    credit = money_field()
-
-
-class TopProductSerializer(serializers.Serializer):
-    product_id = serializers.UUIDField()
-    name = serializers.CharField()
-    quantity_sold = serializers.IntegerField()
-    revenue = money_field()
-
-
-class OrderStatsSerializer(serializers.Serializer):
-    total_orders = serializers.IntegerField()
-    total_revenue = money_field()
-    average_order_value = money_field()
-    payment_methods = PaymentMethodTotalsSerializer()
-    top_products = TopProductSerializer(many=True)
 
 
 class CustomerSerializer(serializers.ModelSerializer):

@@ -6,9 +6,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from accounts.permissions import IsManagerOrAdmin
-from accounts.scoping import branch_filter
 from pospro.api.schema import ProblemSerializer
-from pospro.clock import resolve_period
 from sales import selectors, services
 from sales.api import render
 from sales.api.serializers import (
@@ -19,10 +17,8 @@ from sales.api.serializers import (
     OrderCalculationSerializer,
     OrderCreateInputSerializer,
     OrderSerializer,
-    OrderStatsSerializer,
     RefundInputSerializer,
     RefundSerializer,
-    StatsQuerySerializer,
 )
 from sales.filtersets import CustomerFilterSet, OrderFilterSet
 from sales.models import Customer, Order
@@ -101,7 +97,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return selectors.order_queryset(self.request.user)
 
     def get_permissions(self):
-        if self.action in ("refund", "cancel", "stats"):
+        if self.action in ("refund", "cancel"):
             return [IsManagerOrAdmin()]
         return super().get_permissions()
 
@@ -154,22 +150,6 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             actor=request.user, payments_required=False, **_order_args(data.validated_data)
         )
         return Response(OrderCalculationSerializer(_calculation(quote)).data)
-
-    @extend_schema(
-        parameters=[StatsQuerySerializer],
-        responses={200: OrderStatsSerializer},
-        summary="Totals for a period (default today); managers see their own branch",
-    )
-    @action(detail=False, methods=["get"], pagination_class=None, filterset_class=None)
-    def stats(self, request):
-        query = StatsQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        start, end = resolve_period(
-            query.validated_data.get("start_date"), query.validated_data.get("end_date")
-        )
-        branch_id = branch_filter(request.user, query.validated_data.get("branch_id"))
-        stats = selectors.order_stats(start=start, end=end, branch_id=branch_id)
-        return Response(OrderStatsSerializer(stats).data)
 
     @extend_schema(
         request=RefundInputSerializer,

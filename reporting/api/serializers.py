@@ -1,0 +1,239 @@
+import re
+
+from rest_framework import serializers
+
+MAX_PERIOD_DAYS = 731
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def money_field(**kwargs):
+    return serializers.DecimalField(max_digits=14, decimal_places=2, **kwargs)
+
+
+def rate_field(**kwargs):
+    return serializers.DecimalField(max_digits=9, decimal_places=4, **kwargs)
+
+
+# --- input ------------------------------------------------------------------------------------
+
+FORMAT_HELP = "`csv` answers `text/csv` as a download (the report's table); default JSON."
+BRANCH_HELP = (
+    "Admins: one branch (default: every branch). Managers always get their own branch; "
+    "naming another one answers 403."
+)
+
+
+class CsvFormatMixin(serializers.Serializer):
+    format = serializers.ChoiceField(choices=["json", "csv"], required=False, help_text=FORMAT_HELP)
+
+
+class BranchMixin(serializers.Serializer):
+    branch_id = serializers.UUIDField(required=False, help_text=BRANCH_HELP)
+
+
+class PeriodQuerySerializer(serializers.Serializer):
+    start_date = serializers.DateField(
+        required=False,
+        help_text="First business day, inclusive. Default: end_date, or today when both are "
+        "missing.",
+    )
+    end_date = serializers.DateField(
+        required=False,
+        help_text="Last business day, inclusive. Default: today (start_date's day if that is "
+        "later).",
+    )
+
+    def validate(self, attrs):
+        start, end = attrs.get("start_date"), attrs.get("end_date")
+        if start and end:
+            if start > end:
+                raise serializers.ValidationError({"end_date": "Must not be before start_date."})
+            if (end - start).days >= MAX_PERIOD_DAYS:
+                raise serializers.ValidationError(
+                    {"end_date": f"A period spans at most {MAX_PERIOD_DAYS} days."}
+                )
+        return attrs
+
+
+class StatsQuerySerializer(BranchMixin, PeriodQuerySerializer):
+    pass
+
+
+class DailyQuerySerializer(CsvFormatMixin, BranchMixin):
+    date = serializers.DateField(required=False, help_text="Business day; default today.")
+
+
+class WeeklyQuerySerializer(CsvFormatMixin, BranchMixin):
+    end_date = serializers.DateField(
+        required=False, help_text="Last of the 7 business days; default today."
+    )
+
+
+class MonthlyQuerySerializer(CsvFormatMixin, BranchMixin):
+    month = serializers.CharField(
+        required=False, help_text="`YYYY-MM`, a business-local month; default this month."
+    )
+
+    def validate_month(self, value):
+        if not _MONTH.match(value):
+            raise serializers.ValidationError("Must be a month as YYYY-MM.")
+        return value
+
+
+class ProductsQuerySerializer(CsvFormatMixin, BranchMixin, PeriodQuerySerializer):
+    ordering = serializers.ChoiceField(
+        choices=["revenue", "quantity", "margin"],
+        default="revenue",
+        help_text="Best first by revenue (VAT incl.), quantity sold or gross margin.",
+    )
+    limit = serializers.IntegerField(
+        min_value=1, max_value=1000, default=50, help_text="How many products, 1..1000."
+    )
+
+
+class CashiersQuerySerializer(CsvFormatMixin, BranchMixin, PeriodQuerySerializer):
+    pass
+
+
+class BranchesQuerySerializer(CsvFormatMixin, PeriodQuerySerializer):
+    pass
+
+
+# --- output -----------------------------------------------------------------------------------
+
+
+class PaymentMethodTotalsSerializer(serializers.Serializer):
+    """Applied amounts (cash net of change) minus refunds to the method; they add up to the
+    revenue."""
+
+    cash = money_field()
+    card = money_field()
+    meal_card = money_field()
+    credit = money_field()
+
+
+class TopProductSerializer(serializers.Serializer):
+    product_id = serializers.UUIDField()
+    name = serializers.CharField()
+    quantity_sold = serializers.IntegerField(help_text="Net of returned units.")
+    revenue = money_field(help_text="VAT included, net of refunds.")
+
+
+class OrderStatsSerializer(serializers.Serializer):
+    total_orders = serializers.IntegerField(help_text="Orders of the period, cancelled excluded.")
+    total_revenue = money_field(help_text="Order totals minus what was refunded of them.")
+    average_order_value = money_field()
+    payment_methods = PaymentMethodTotalsSerializer()
+    top_products = TopProductSerializer(many=True, help_text="Top 10 by revenue.")
+
+
+class PeriodSerializer(serializers.Serializer):
+    start_date = serializers.DateField()
+    end_date = serializers.DateField()
+
+
+class HourlySalesSerializer(serializers.Serializer):
+    hour = serializers.IntegerField(min_value=0, max_value=23, help_text="Business-local hour.")
+    revenue = money_field()
+    orders = serializers.IntegerField()
+
+
+class DailyReportSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    total_revenue = money_field(help_text="VAT included, net of refunds.")
+    total_orders = serializers.IntegerField()
+    average_order_value = money_field()
+    total_tax = money_field(help_text="VAT of the orders minus VAT refunded.")
+    total_discount = money_field(help_text="Discounts granted on the counted orders.")
+    items_sold = serializers.IntegerField(help_text="Units sold minus units returned.")
+    payment_methods = PaymentMethodTotalsSerializer()
+    hourly_sales = HourlySalesSerializer(many=True, help_text="24 rows, hours 0..23.")
+    top_products = TopProductSerializer(many=True, help_text="Top 10 by revenue.")
+
+
+class DaySalesSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    revenue = money_field()
+    orders = serializers.IntegerField()
+
+
+GROWTH_HELP = (
+    'Revenue change against the comparison period, e.g. "+12.5%" or "-3.0%"; null when that '
+    "period had no revenue."
+)
+
+
+class WeeklyReportSerializer(serializers.Serializer):
+    period = PeriodSerializer()
+    daily_sales = DaySalesSerializer(many=True, help_text="7 rows, days without sales as 0.")
+    total_revenue = money_field()
+    total_orders = serializers.IntegerField()
+    average_daily = money_field(help_text="total_revenue / 7.")
+    growth_rate = serializers.CharField(
+        allow_null=True, help_text=GROWTH_HELP + " Compared with the 7 days before."
+    )
+
+
+class MonthlyReportSerializer(serializers.Serializer):
+    month = serializers.CharField(help_text="YYYY-MM")
+    daily_sales = DaySalesSerializer(many=True, help_text="Every day of the month.")
+    total_revenue = money_field()
+    total_orders = serializers.IntegerField()
+    average_order_value = money_field()
+    growth_rate = serializers.CharField(
+        allow_null=True,
+        help_text=GROWTH_HELP + " Compared with the previous month; while the month runs, its "
+        "days up to today against the same days of the previous month.",
+    )
+
+
+class ProductReportRowSerializer(serializers.Serializer):
+    product_id = serializers.UUIDField()
+    name = serializers.CharField()
+    category = serializers.CharField(allow_null=True)
+    quantity_sold = serializers.IntegerField(help_text="Net of returned units.")
+    revenue = money_field(help_text="VAT included, net of refunds.")
+    net_revenue = money_field(help_text="VAT excluded, net of refunds.")
+    cost = money_field(help_text="Units kept x the unit cost recorded on the line at sale time.")
+    gross_margin = money_field(help_text="net_revenue - cost.")
+    margin_rate = rate_field(
+        allow_null=True, help_text="gross_margin / net_revenue, a fraction; null when 0."
+    )
+
+
+class ProductReportSerializer(serializers.Serializer):
+    period = PeriodSerializer()
+    items = ProductReportRowSerializer(many=True)
+
+
+class CashierReportRowSerializer(serializers.Serializer):
+    cashier_id = serializers.UUIDField()
+    name = serializers.CharField()
+    orders = serializers.IntegerField()
+    revenue = money_field(help_text="VAT included, net of refunds.")
+    average_order_value = money_field()
+    items_sold = serializers.IntegerField(help_text="Units sold minus units returned.")
+    refunds = money_field(
+        help_text="Amount refunded of this cashier's orders of the period (already subtracted "
+        "from revenue)."
+    )
+
+
+class CashierReportSerializer(serializers.Serializer):
+    period = PeriodSerializer()
+    items = CashierReportRowSerializer(many=True)
+
+
+class BranchReportRowSerializer(serializers.Serializer):
+    branch_id = serializers.UUIDField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+    orders = serializers.IntegerField()
+    revenue = money_field(help_text="VAT included, net of refunds.")
+    average_order_value = money_field()
+    share_of_revenue = rate_field(help_text="This branch's part of all revenue, a fraction 0..1.")
+
+
+class BranchReportSerializer(serializers.Serializer):
+    period = PeriodSerializer()
+    items = BranchReportRowSerializer(many=True, help_text="Every active branch, by code.")

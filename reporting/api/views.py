@@ -1,0 +1,307 @@
+"""Reports and `/orders/stats`: validate the query, scope the branch, read the cached selector."""
+
+from datetime import date, timedelta
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.serializers import Serializer
+from rest_framework.views import APIView
+
+from accounts.permissions import IsAdmin, IsManagerOrAdmin
+from accounts.scoping import branch_filter
+from pospro.api.schema import ProblemSerializer
+from pospro.clock import business_today, resolve_period
+from reporting import selectors
+from reporting.api import serializers as s
+from reporting.api.csv import CSVRenderer, CsvTable, ReportNegotiation
+from reporting.cache import cached_report
+
+PROBLEMS = {
+    (400, "application/problem+json"): OpenApiResponse(
+        ProblemSerializer, description="Invalid parameter (`validation_error`)."
+    ),
+    (404, "application/problem+json"): OpenApiResponse(
+        ProblemSerializer, description="Admins: `branch_id` names no branch (`not_found`)."
+    ),
+}
+CSV_RESPONSE = OpenApiResponse(
+    OpenApiTypes.STR,
+    description="With `?format=csv`: the report's table, a header line then one line per "
+    "row (UTF-8, CRLF), as an attachment (`Content-Disposition` names the file).",
+)
+ROLES = (
+    "Managers and admins; cashiers get 403. Managers always see their own branch. "
+    "Revenue counts each order on its business day for its total minus what was refunded of "
+    "it; cancelled orders count for nothing. Days are business-local (POSPRO_TIME_ZONE)."
+)
+
+
+def _period(data: dict) -> tuple[date, date]:
+    return resolve_period(data.get("start_date"), data.get("end_date"))
+
+
+def _report_schema(query, output, *, summary: str, description: str = "", roles: str = ROLES):
+    return extend_schema(
+        parameters=[query],
+        summary=summary,
+        description=" ".join(filter(None, [description, roles])),
+        tags=["reports"],
+        responses={(200, "application/json"): output, (200, "text/csv"): CSV_RESPONSE, **PROBLEMS},
+    )
+
+
+class ReportView(APIView):
+    """GET a report: JSON by default, `?format=csv` for its table as a download."""
+
+    permission_classes = [IsManagerOrAdmin]
+    renderer_classes = [JSONRenderer, CSVRenderer]
+    content_negotiation_class = ReportNegotiation
+    name: str
+    query_serializer: type[Serializer]
+    output_serializer: type[Serializer]
+
+    def resolve(self, data: dict, branch_id) -> tuple[dict, date, date]:
+        """(selector arguments, first and last business day read)."""
+        raise NotImplementedError
+
+    def compute(self, **arguments) -> dict:
+        raise NotImplementedError
+
+    def table(self, body: dict, arguments: dict) -> CsvTable:
+        raise NotImplementedError
+
+    def branch(self, request, data: dict):
+        return branch_filter(request.user, data.get("branch_id"))
+
+    def get(self, request):
+        query = self.query_serializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        arguments, first, last = self.resolve(
+            query.validated_data, self.branch(request, query.validated_data)
+        )
+        data = cached_report(
+            self.name, arguments, start=first, end=last, compute=lambda: self.compute(**arguments)
+        )
+        body = self.output_serializer(data).data
+        if request.accepted_renderer.format == CSVRenderer.format:
+            table = self.table(body, arguments)
+            disposition = f'attachment; filename="{table.filename}"'
+            return Response(table, headers={"Content-Disposition": disposition})
+        return Response(body)
+
+
+@_report_schema(
+    s.DailyQuerySerializer,
+    s.DailyReportSerializer,
+    summary="Daily report: totals, taxes, payment methods, 24 hours, top products",
+)
+class DailyReportView(ReportView):
+    name = "daily"
+    query_serializer = s.DailyQuerySerializer
+    output_serializer = s.DailyReportSerializer
+
+    def resolve(self, data, branch_id):
+        day = data.get("date") or business_today()
+        return {"day": day, "branch_id": branch_id}, day, day
+
+    def compute(self, **arguments):
+        return selectors.daily_report(**arguments)
+
+    def table(self, body, arguments):
+        return CsvTable(
+            ["date", "hour", "orders", "revenue"],
+            [[body["date"], h["hour"], h["orders"], h["revenue"]] for h in body["hourly_sales"]],
+            f"pospro-daily-{body['date']}.csv",
+        )
+
+
+class DaySeriesTableMixin:
+    def table(self, body, arguments):
+        return CsvTable(
+            ["date", "orders", "revenue"],
+            [[d["date"], d["orders"], d["revenue"]] for d in body["daily_sales"]],
+            self.filename(body),
+        )
+
+
+@_report_schema(
+    s.WeeklyQuerySerializer,
+    s.WeeklyReportSerializer,
+    summary="Weekly report: the 7 days ending end_date, growth against the 7 before",
+)
+class WeeklyReportView(DaySeriesTableMixin, ReportView):
+    name = "weekly"
+    query_serializer = s.WeeklyQuerySerializer
+    output_serializer = s.WeeklyReportSerializer
+
+    def resolve(self, data, branch_id):
+        end = data.get("end_date") or business_today()
+        return {"end": end, "branch_id": branch_id}, end - timedelta(days=13), end
+
+    def compute(self, **arguments):
+        return selectors.weekly_report(**arguments)
+
+    def filename(self, body):
+        period = body["period"]
+        return f"pospro-weekly-{period['start_date']}_{period['end_date']}.csv"
+
+
+@_report_schema(
+    s.MonthlyQuerySerializer,
+    s.MonthlyReportSerializer,
+    summary="Monthly report: every day of the month, growth against the previous month",
+)
+class MonthlyReportView(DaySeriesTableMixin, ReportView):
+    name = "monthly"
+    query_serializer = s.MonthlyQuerySerializer
+    output_serializer = s.MonthlyReportSerializer
+
+    def resolve(self, data, branch_id):
+        today = business_today()
+        if data.get("month"):
+            year, month = (int(part) for part in data["month"].split("-"))
+            first = date(year, month, 1)
+        else:
+            first = today.replace(day=1)
+        arguments = {"month": first, "today": today, "branch_id": branch_id}
+        return arguments, selectors.previous_month(first), selectors.month_end(first)
+
+    def compute(self, **arguments):
+        return selectors.monthly_report(**arguments)
+
+    def filename(self, body):
+        return f"pospro-monthly-{body['month']}.csv"
+
+
+@_report_schema(
+    s.ProductsQuerySerializer,
+    s.ProductReportSerializer,
+    summary="Products report: quantities, revenue, cost and margin per product",
+    description="Cost is the unit cost recorded on each order line at sale time.",
+)
+class ProductReportView(ReportView):
+    name = "products"
+    query_serializer = s.ProductsQuerySerializer
+    output_serializer = s.ProductReportSerializer
+    columns = [
+        "product_id", "name", "category", "quantity_sold", "revenue", "net_revenue", "cost",
+        "gross_margin", "margin_rate",
+    ]  # fmt: skip
+
+    def resolve(self, data, branch_id):
+        start, end = _period(data)
+        arguments = {
+            "start": start,
+            "end": end,
+            "branch_id": branch_id,
+            "ordering": data["ordering"],
+            "limit": data["limit"],
+        }
+        return arguments, start, end
+
+    def compute(self, **arguments):
+        return selectors.product_report(**arguments)
+
+    def table(self, body, arguments):
+        period = body["period"]
+        return CsvTable(
+            self.columns,
+            [[row[c] for c in self.columns] for row in body["items"]],
+            f"pospro-products-{period['start_date']}_{period['end_date']}.csv",
+        )
+
+
+@_report_schema(
+    s.CashiersQuerySerializer,
+    s.CashierReportSerializer,
+    summary="Cashiers report: orders, revenue and refunds per cashier, best first",
+    description="Cashiers with no orders in the period are not listed.",
+)
+class CashierReportView(ReportView):
+    name = "cashiers"
+    query_serializer = s.CashiersQuerySerializer
+    output_serializer = s.CashierReportSerializer
+    columns = [
+        "cashier_id", "name", "orders", "revenue", "average_order_value", "items_sold", "refunds",
+    ]  # fmt: skip
+
+    def resolve(self, data, branch_id):
+        start, end = _period(data)
+        return {"start": start, "end": end, "branch_id": branch_id}, start, end
+
+    def compute(self, **arguments):
+        return selectors.cashier_report(**arguments)
+
+    def table(self, body, arguments):
+        period = body["period"]
+        return CsvTable(
+            self.columns,
+            [[row[c] for c in self.columns] for row in body["items"]],
+            f"pospro-cashiers-{period['start_date']}_{period['end_date']}.csv",
+        )
+
+
+@_report_schema(
+    s.BranchesQuerySerializer,
+    s.BranchReportSerializer,
+    summary="Branches report: orders, revenue and share of revenue per branch",
+    roles="Admins only: managers and cashiers get 403. Revenue counts each order on its "
+    "business day for its total minus what was refunded of it; cancelled orders count for "
+    "nothing. Days are business-local (POSPRO_TIME_ZONE).",
+)
+class BranchReportView(ReportView):
+    name = "branches"
+    permission_classes = [IsAdmin]
+    query_serializer = s.BranchesQuerySerializer
+    output_serializer = s.BranchReportSerializer
+    columns = [
+        "branch_id", "code", "name", "orders", "revenue", "average_order_value", "share_of_revenue",
+    ]  # fmt: skip
+
+    def branch(self, request, data):
+        return None
+
+    def resolve(self, data, branch_id):
+        start, end = _period(data)
+        return {"start": start, "end": end}, start, end
+
+    def compute(self, **arguments):
+        return selectors.branch_report(**arguments)
+
+    def table(self, body, arguments):
+        period = body["period"]
+        return CsvTable(
+            self.columns,
+            [[row[c] for c in self.columns] for row in body["items"]],
+            f"pospro-branches-{period['start_date']}_{period['end_date']}.csv",
+        )
+
+
+class OrderStatsView(APIView):
+    """`GET /orders/stats`, served from the report selectors (same revenue rule)."""
+
+    permission_classes = [IsManagerOrAdmin]
+
+    @extend_schema(
+        parameters=[s.StatsQuerySerializer],
+        responses={200: s.OrderStatsSerializer, **PROBLEMS},
+        summary="Totals for a period (default today); managers see their own branch",
+        description=ROLES,
+        tags=["orders"],
+    )
+    def get(self, request):
+        query = s.StatsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        start, end = _period(query.validated_data)
+        branch_id = branch_filter(request.user, query.validated_data.get("branch_id"))
+        arguments = {"start": start, "end": end, "branch_id": branch_id}
+        stats = cached_report(
+            "stats",
+            arguments,
+            start=start,
+            end=end,
+            compute=lambda: selectors.order_stats(**arguments),
+        )
+        return Response(s.OrderStatsSerializer(stats).data)

@@ -1,0 +1,496 @@
+"""Period figures of sales. Every report, `/orders/stats` and the back-office dashboard read here.
+
+The revenue rule, one for all of them: an order counts on its business day (`business_date`,
+fixed in POSPRO_TIME_ZONE when it was sold) for its total minus everything refunded of it,
+whenever the refund was made; cancelled orders count for nothing. Amounts include VAT unless
+named `net_`. So a refund made today of last week's sale lowers last week's figures (a closed
+period can change), and the payment methods of a period add up to its revenue.
+
+Every function runs a fixed number of grouped queries (`values().annotate()`), whatever the
+number of orders; Python only fills the buckets (24 hours, the days of a period) and derives
+averages. What was refunded of an order (or of a line) is a correlated subquery behind a CASE
+on the order's status, so the database only runs it for orders that do have refunds (status
+partially_refunded or refunded, which every refund sets); every other order is a plain scan of
+the period on the (branch, business_date) or (business_date) index.
+"""
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+
+from accounts.models import Branch
+from catalog.models import StockLevel
+from pospro.money import ZERO, quantize
+from sales.models import (
+    Order,
+    OrderItem,
+    OrderStatus,
+    Payment,
+    PaymentMethod,
+    Refund,
+    RefundItem,
+)
+
+MONEY = DecimalField(max_digits=14, decimal_places=2)
+QUANTITY = IntegerField()
+#: Orders with at least one refund carry one of these statuses (set by sales.services).
+REFUNDED_STATUSES = (OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED)
+RATE_PLACES = Decimal("0.0001")
+PRODUCT_ORDERINGS = {
+    "revenue": ("-revenue", "-quantity_sold", "product_id"),
+    "quantity": ("-quantity_sold", "-revenue", "product_id"),
+    "margin": ("-gross_margin", "-revenue", "product_id"),
+}
+
+
+# --- building blocks --------------------------------------------------------------------------
+
+
+def counted_orders(start: date, end: date, branch_id=None) -> QuerySet[Order]:
+    """Orders that count for business days start..end (inclusive): every one but cancelled."""
+    orders = Order.objects.filter(business_date__gte=start, business_date__lte=end).exclude(
+        status=OrderStatus.CANCELLED
+    )
+    if branch_id:
+        orders = orders.filter(branch_id=branch_id)
+    return orders
+
+
+def counted_lines(start: date, end: date, branch_id=None) -> QuerySet[OrderItem]:
+    lines = OrderItem.objects.filter(
+        order__business_date__gte=start, order__business_date__lte=end
+    ).exclude(order__status=OrderStatus.CANCELLED)
+    if branch_id:
+        lines = lines.filter(order__branch_id=branch_id)
+    return lines
+
+
+def _if_refunded(subquery: QuerySet, *, status_path: str, output_field):
+    """`subquery` (one value) when the order has refunds, else 0 without running it."""
+    zero = Value(0, output_field=output_field)
+    return Case(
+        When(
+            **{f"{status_path}__in": REFUNDED_STATUSES},
+            then=Coalesce(Subquery(subquery, output_field=output_field), zero),
+        ),
+        default=zero,
+        output_field=output_field,
+    )
+
+
+def _refunded_of_order(field: str, *, model=Refund, order_path: str = "order", output_field=MONEY):
+    total = (
+        model.objects.filter(**{order_path: OuterRef("pk")})
+        .order_by()
+        .values(order_path)
+        .annotate(total=Sum(field))
+        .values("total")
+    )
+    return _if_refunded(total, status_path="status", output_field=output_field)
+
+
+def _refunded_of_line(field: str, *, output_field=MONEY):
+    total = (
+        RefundItem.objects.filter(order_item=OuterRef("pk"))
+        .order_by()
+        .values("order_item")
+        .annotate(total=Sum(field))
+        .values("total")
+    )
+    return _if_refunded(total, status_path="order__status", output_field=output_field)
+
+
+def _order_metrics(*, items: bool) -> dict:
+    """Aggregates over orders: gross totals and what was refunded of them (subtracted later,
+    so each refund subquery appears once in the SQL)."""
+    metrics = {
+        "orders": Count("pk"),
+        "gross": Sum("total_amount", output_field=MONEY),
+        "refunds": Sum(_refunded_of_order("amount"), output_field=MONEY),
+        "gross_tax": Sum("tax_amount", output_field=MONEY),
+        "refunded_tax": Sum(_refunded_of_order("tax_amount"), output_field=MONEY),
+        "discount": Sum("discount_amount", output_field=MONEY),
+    }
+    if items:
+        sold = (
+            OrderItem.objects.filter(order=OuterRef("pk"))
+            .order_by()
+            .values("order")
+            .annotate(total=Sum("quantity"))
+            .values("total")
+        )
+        returned = _refunded_of_order(
+            "quantity", model=RefundItem, order_path="refund__order", output_field=QUANTITY
+        )
+        metrics["items"] = Sum(
+            Coalesce(Subquery(sold, output_field=QUANTITY), 0) - returned, output_field=QUANTITY
+        )
+    return metrics
+
+
+@dataclass(frozen=True)
+class Figures:
+    """One bucket's figures, net of refunds."""
+
+    orders: int = 0
+    revenue: Decimal = ZERO
+    refunds: Decimal = ZERO
+    tax: Decimal = ZERO
+    discount: Decimal = ZERO
+    items: int = 0
+
+    @property
+    def average_order_value(self) -> Decimal:
+        return quantize(self.revenue / self.orders) if self.orders else ZERO
+
+    def __add__(self, other: "Figures") -> "Figures":
+        return Figures(
+            orders=self.orders + other.orders,
+            revenue=self.revenue + other.revenue,
+            refunds=self.refunds + other.refunds,
+            tax=self.tax + other.tax,
+            discount=self.discount + other.discount,
+            items=self.items + other.items,
+        )
+
+
+def _figures(row: dict) -> Figures:
+    refunds = row["refunds"] or ZERO
+    return Figures(
+        orders=row["orders"] or 0,
+        revenue=(row["gross"] or ZERO) - refunds,
+        refunds=refunds,
+        tax=(row["gross_tax"] or ZERO) - (row["refunded_tax"] or ZERO),
+        discount=row["discount"] or ZERO,
+        items=row.get("items") or 0,
+    )
+
+
+def total(figures) -> Figures:
+    return sum(figures, Figures())
+
+
+def sales_by(
+    *, start: date, end: date, branch_id=None, by: tuple[str, ...], items: bool = False
+) -> dict:
+    """Figures of business days start..end grouped by `by` (one query): {key: Figures}, where
+    key is the value of by[0]; only buckets with orders are present. Extra fields in `by`
+    (names) are kept in `labels`."""
+    rows = (
+        counted_orders(start, end, branch_id)
+        .values(*by)
+        .annotate(**_order_metrics(items=items))
+        .order_by(*by)
+    )
+    return {row[by[0]]: (_figures(row), {k: row[k] for k in by[1:]}) for row in rows}
+
+
+def sales_total(*, start: date, end: date, branch_id=None, items: bool = False) -> Figures:
+    """Figures of the whole period (one query)."""
+    return _figures(counted_orders(start, end, branch_id).aggregate(**_order_metrics(items=items)))
+
+
+def payment_methods(*, start: date, end: date, branch_id=None) -> dict[str, Decimal]:
+    """What each method brought in (applied amounts: cash net of change) minus what was refunded
+    to it, for the counted orders of the period: one UNION ALL query. Sums to the revenue."""
+    order_filter = Q(order__business_date__gte=start, order__business_date__lte=end) & ~Q(
+        order__status=OrderStatus.CANCELLED
+    )
+    if branch_id:
+        order_filter &= Q(order__branch_id=branch_id)
+    paid = (
+        Payment.objects.filter(order_filter)
+        .order_by()
+        .values_list("method")
+        .annotate(total=Sum("applied_amount", output_field=MONEY))
+    )
+    refunded = (
+        Refund.objects.filter(order_filter)
+        .order_by()
+        .values_list("method")
+        .annotate(total=-Sum("amount", output_field=MONEY))
+    )
+    result = dict.fromkeys(PaymentMethod.values, ZERO)
+    for method, amount in paid.union(refunded, all=True):
+        result[method] += amount or ZERO
+    return result
+
+
+def product_sales(
+    *, start: date, end: date, branch_id=None, ordering: str = "revenue", limit: int = 10
+) -> list[dict]:
+    """Products sold in the period, net of refunds, best first (one grouped query over lines).
+
+    `revenue` includes VAT; `net_revenue` excludes it (line_total - tax_amount, whatever the VAT
+    mode); `cost` is the unit cost recorded on the line at sale time.
+    """
+    returned_qty = _refunded_of_line("quantity", output_field=QUANTITY)
+    returned_amount = _refunded_of_line("amount")
+    returned_tax = _refunded_of_line("tax_amount")
+    rows = (
+        counted_lines(start, end, branch_id)
+        .values("product_id", "product__name", "product__category__name")
+        .annotate(
+            quantity_sold=Sum(F("quantity") - returned_qty, output_field=QUANTITY),
+            revenue=Sum(F("line_total") - returned_amount, output_field=MONEY),
+            net_revenue=Sum(
+                F("line_total") - F("tax_amount") - returned_amount + returned_tax,
+                output_field=MONEY,
+            ),
+            cost=Sum((F("quantity") - returned_qty) * F("unit_cost"), output_field=MONEY),
+        )
+        .annotate(gross_margin=F("net_revenue") - F("cost"))
+        .order_by(*PRODUCT_ORDERINGS[ordering])[:limit]
+    )
+    return [
+        {
+            "product_id": row["product_id"],
+            "name": row["product__name"],
+            "category": row["product__category__name"],
+            "quantity_sold": row["quantity_sold"],
+            "revenue": row["revenue"],
+            "net_revenue": row["net_revenue"],
+            "cost": row["cost"],
+            "gross_margin": row["gross_margin"],
+            "margin_rate": rate(row["gross_margin"], row["net_revenue"]),
+        }
+        for row in rows
+    ]
+
+
+def top_products(*, start: date, end: date, branch_id=None, limit: int = 10) -> list[dict]:
+    """Best sellers by revenue net of refunds, in the shape of `/orders/stats`."""
+    return [
+        {k: row[k] for k in ("product_id", "name", "quantity_sold", "revenue")}
+        for row in product_sales(start=start, end=end, branch_id=branch_id, limit=limit)
+    ]
+
+
+def low_stock(*, branch_id=None, limit: int = 15) -> list[dict]:
+    """Active products at or below their critical level, most short first (one query)."""
+    levels = StockLevel.objects.filter(
+        product__is_active=True, quantity__lte=F("product__critical_stock_level")
+    )
+    if branch_id:
+        levels = levels.filter(branch_id=branch_id)
+    return list(
+        levels.annotate(shortage=F("product__critical_stock_level") - F("quantity"))
+        .values(
+            "product_id",
+            "branch_id",
+            "quantity",
+            "shortage",
+            name=F("product__name"),
+            branch_code=F("branch__code"),
+            critical_level=F("product__critical_stock_level"),
+        )
+        .order_by("-shortage", "name", "branch_code")[:limit]
+    )
+
+
+# --- arithmetic -------------------------------------------------------------------------------
+
+
+def rate(part: Decimal | None, whole: Decimal | None) -> Decimal | None:
+    """part / whole as a fraction with 4 decimals; None when whole is 0."""
+    if not whole:
+        return None
+    return (Decimal(part or 0) / whole).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
+
+
+def growth_rate(current: Decimal, previous: Decimal) -> str | None:
+    """Change against the previous period as "+12.5%" / "-3.0%"; None without previous revenue."""
+    if previous <= 0:
+        return None
+    change = ((current - previous) * 100 / previous).quantize(
+        Decimal("0.1"), rounding=ROUND_HALF_UP
+    )
+    return f"{abs(change) if change == 0 else change:+.1f}%"
+
+
+def days(start: date, end: date) -> list[date]:
+    return [start + timedelta(days=n) for n in range((end - start).days + 1)]
+
+
+def month_end(first: date) -> date:
+    return first.replace(day=calendar.monthrange(first.year, first.month)[1])
+
+
+def previous_month(first: date) -> date:
+    return (first - timedelta(days=1)).replace(day=1)
+
+
+# --- reports ----------------------------------------------------------------------------------
+
+
+def order_stats(*, start: date, end: date, branch_id=None, top: int = 10) -> dict:
+    """`GET /orders/stats`: three queries (totals, payment methods, top products)."""
+    figures = sales_total(start=start, end=end, branch_id=branch_id)
+    return {
+        "total_orders": figures.orders,
+        "total_revenue": figures.revenue,
+        "average_order_value": figures.average_order_value,
+        "payment_methods": payment_methods(start=start, end=end, branch_id=branch_id),
+        "top_products": top_products(start=start, end=end, branch_id=branch_id, limit=top),
+    }
+
+
+def daily_report(*, day: date, branch_id=None, top: int = 10) -> dict:
+    """One business day: three queries (by hour, payment methods, top products)."""
+    hours = sales_by(start=day, end=day, branch_id=branch_id, by=("business_hour",), items=True)
+    figures = total(f for f, _ in hours.values())
+    empty = Figures()
+    return {
+        "date": day,
+        "total_revenue": figures.revenue,
+        "total_orders": figures.orders,
+        "average_order_value": figures.average_order_value,
+        "total_tax": figures.tax,
+        "total_discount": figures.discount,
+        "items_sold": figures.items,
+        "payment_methods": payment_methods(start=day, end=day, branch_id=branch_id),
+        "hourly_sales": [
+            {
+                "hour": hour,
+                "revenue": hours.get(hour, (empty,))[0].revenue,
+                "orders": hours.get(hour, (empty,))[0].orders,
+            }
+            for hour in range(24)
+        ],
+        "top_products": top_products(start=day, end=day, branch_id=branch_id, limit=top),
+    }
+
+
+def daily_series(*, start: date, end: date, branch_id=None) -> list[dict]:
+    """Revenue and orders for every day start..end, zeros included (one query)."""
+    by_day = sales_by(start=start, end=end, branch_id=branch_id, by=("business_date",))
+    empty = Figures()
+    return [
+        {
+            "date": day,
+            "revenue": by_day.get(day, (empty,))[0].revenue,
+            "orders": by_day.get(day, (empty,))[0].orders,
+        }
+        for day in days(start, end)
+    ]
+
+
+def weekly_report(*, end: date, branch_id=None) -> dict:
+    """The 7 business days ending `end`, against the 7 before: one query over 14 days."""
+    start = end - timedelta(days=6)
+    series = daily_series(start=start - timedelta(days=7), end=end, branch_id=branch_id)
+    previous, current = series[:7], series[7:]
+    revenue = sum((d["revenue"] for d in current), ZERO)
+    return {
+        "period": {"start_date": start, "end_date": end},
+        "daily_sales": current,
+        "total_revenue": revenue,
+        "total_orders": sum(d["orders"] for d in current),
+        "average_daily": quantize(revenue / 7),
+        "growth_rate": growth_rate(revenue, sum((d["revenue"] for d in previous), ZERO)),
+    }
+
+
+def monthly_report(*, month: date, today: date, branch_id=None) -> dict:
+    """Every day of `month` (its first day), against the previous month: one query.
+
+    While the month runs, the growth rate compares like with like: its days up to `today`
+    against the same days of the previous month (clamped to its length); a closed month is
+    compared whole with the whole previous one.
+    """
+    first, last = month.replace(day=1), month_end(month)
+    before = previous_month(first)
+    series = daily_series(start=before, end=last, branch_id=branch_id)
+    split = (first - before).days
+    previous, current = series[:split], series[split:]
+    if first <= today <= last:
+        compared_current = current[: today.day]
+        compared_previous = previous[: today.day]
+    else:
+        compared_current, compared_previous = current, previous
+    orders = sum(d["orders"] for d in current)
+    revenue = sum((d["revenue"] for d in current), ZERO)
+    return {
+        "month": f"{first:%Y-%m}",
+        "daily_sales": current,
+        "total_revenue": revenue,
+        "total_orders": orders,
+        "average_order_value": quantize(revenue / orders) if orders else ZERO,
+        "growth_rate": growth_rate(
+            sum((d["revenue"] for d in compared_current), ZERO),
+            sum((d["revenue"] for d in compared_previous), ZERO),
+        ),
+    }
+
+
+def cashier_report(*, start: date, end: date, branch_id=None) -> dict:
+    """Per cashier (who rang the sale up): one query, best revenue first."""
+    rows = sales_by(
+        start=start, end=end, branch_id=branch_id, by=("cashier_id", "cashier__name"), items=True
+    )
+    items = [
+        {
+            "cashier_id": cashier_id,
+            "name": labels["cashier__name"],
+            "orders": figures.orders,
+            "revenue": figures.revenue,
+            "average_order_value": figures.average_order_value,
+            "items_sold": figures.items,
+            "refunds": figures.refunds,
+        }
+        for cashier_id, (figures, labels) in rows.items()
+    ]
+    items.sort(key=lambda row: (-row["revenue"], row["name"], str(row["cashier_id"])))
+    return {"period": {"start_date": start, "end_date": end}, "items": items}
+
+
+def branch_report(*, start: date, end: date) -> dict:
+    """Every active branch (and any inactive one with sales): two queries, by code."""
+    rows = sales_by(start=start, end=end, by=("branch_id",))
+    overall = total(f for f, _ in rows.values())
+    empty = Figures()
+    items = []
+    for branch in Branch.objects.order_by("code").values("id", "code", "name", "is_active"):
+        figures = rows.get(branch["id"], (empty,))[0]
+        if not branch["is_active"] and branch["id"] not in rows:
+            continue
+        items.append(
+            {
+                "branch_id": branch["id"],
+                "code": branch["code"],
+                "name": branch["name"],
+                "orders": figures.orders,
+                "revenue": figures.revenue,
+                "average_order_value": figures.average_order_value,
+                "share_of_revenue": rate(figures.revenue, overall.revenue) or Decimal("0.0000"),
+            }
+        )
+    return {"period": {"start_date": start, "end_date": end}, "items": items}
+
+
+def product_report(
+    *, start: date, end: date, branch_id=None, ordering: str = "revenue", limit: int = 50
+) -> dict:
+    return {
+        "period": {"start_date": start, "end_date": end},
+        "items": product_sales(
+            start=start, end=end, branch_id=branch_id, ordering=ordering, limit=limit
+        ),
+    }

@@ -1,0 +1,182 @@
+"""Report caching: a read after a committed sale, refund, cancellation or rename shows it; closed
+periods are kept long; no cache (TTL 0, Redis down) still answers from the database."""
+
+import contextlib
+import importlib
+import sys
+import types
+from datetime import date
+
+import pytest
+from django.core.cache import cache, caches
+from django.test import override_settings
+from freezegun import freeze_time
+
+from conftest import client_for
+from reporting import cache as report_cache
+from reporting.tests.helpers import at, cancel, refund, sell
+
+pytestmark = pytest.mark.django_db
+
+TODAY = "2026-02-10 20:00"
+
+
+def revenue(user, path, when=TODAY):
+    with freeze_time(at(when)):
+        return client_for(user).get(path).json()["total_revenue"]
+
+
+def test_a_read_after_a_sale_refund_or_cancel_includes_it(shop, django_capture_on_commit_callbacks):
+    path = "/api/v1/reports/daily"
+    assert revenue(shop.manager, path) == 98.0
+    with django_capture_on_commit_callbacks(execute=True):
+        order = sell("2026-02-10 20:01", shop.cashier, (shop.tea, 1))
+    assert revenue(shop.manager, path) == 109.0
+    with django_capture_on_commit_callbacks(execute=True):
+        cancel("2026-02-10 20:02", shop.manager, order)
+    assert revenue(shop.manager, path) == 98.0
+    with django_capture_on_commit_callbacks(execute=True):
+        refund("2026-02-10 20:03", shop.manager, shop.orders["B"], (1, 1))
+    assert revenue(shop.manager, path) == 87.0
+    stats = "/api/v1/orders/stats"
+    assert revenue(shop.manager, stats) == 87.0
+
+
+def test_a_late_refund_reaches_the_cached_closed_month(shop, django_capture_on_commit_callbacks):
+    path = "/api/v1/reports/monthly?month=2026-01"
+    assert revenue(shop.manager, path, "2026-03-05 09:00") == 110.0
+    with django_capture_on_commit_callbacks(execute=True):
+        refund("2026-03-05 09:01", shop.manager, shop.orders["I"], (1, 4))
+    assert revenue(shop.manager, path, "2026-03-05 09:02") == 66.0
+
+
+def test_writes_without_commit_leave_the_cache_alone(shop, django_assert_num_queries):
+    """Versions only move on commit (here the test's transaction never commits): the cached
+    answer is kept, which is what a rolled-back sale must do."""
+    path = "/api/v1/reports/daily"
+    assert revenue(shop.manager, path) == 98.0
+    sell("2026-02-10 20:01", shop.cashier, (shop.tea, 1))
+    assert revenue(shop.manager, path) == 98.0
+
+
+def test_other_months_keep_their_entries(shop, django_capture_on_commit_callbacks):
+    closed = "/api/v1/reports/monthly?month=2026-01"
+    assert revenue(shop.manager, closed) == 110.0
+    with django_capture_on_commit_callbacks(execute=True):
+        sell("2026-02-10 20:01", shop.cashier, (shop.tea, 1))
+    with freeze_time(at(TODAY)):
+        client = client_for(shop.manager)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(
+                "reporting.selectors.monthly_report", lambda **kw: pytest.fail("recomputed")
+            )
+            assert client.get(closed).json()["total_revenue"] == 110.0
+
+
+def test_a_rename_shows_at_once(shop, django_capture_on_commit_callbacks):
+    path = "/api/v1/reports/products?start_date=2026-02-01&end_date=2026-02-28"
+    with freeze_time(at("2026-03-05 09:00")):
+        client = client_for(shop.manager)
+        assert client.get(path).json()["items"][0]["name"] == "Tea"
+        with django_capture_on_commit_callbacks(execute=True):
+            shop.tea.name = "Green tea"
+            shop.tea.save()
+        assert client.get(path).json()["items"][0]["name"] == "Green tea"
+
+
+def test_closed_periods_live_a_day_and_the_current_one_the_ttl(shop, settings):
+    settings.POSPRO_CACHE_TTL = 300
+    calls = []
+
+    def remember(name):
+        return lambda: calls.append(name) or {"name": name}
+
+    with freeze_time(at(TODAY)):
+        report_cache.cached_report(
+            "t", {"a": 1}, start=date(2026, 1, 1), end=date(2026, 1, 31), compute=remember("old")
+        )
+        report_cache.cached_report(
+            "t", {"a": 2}, start=date(2026, 2, 1), end=date(2026, 2, 10), compute=remember("now")
+        )
+    keys = cache.keys("report:t:*")
+    ttls = sorted(cache.ttl(key) for key in keys)
+    assert len(ttls) == 2
+    assert 290 <= ttls[0] <= 300
+    assert 86390 <= ttls[1] <= 86400
+
+
+def test_ttl_zero_turns_report_caching_off(shop, settings, django_assert_num_queries):
+    settings.POSPRO_CACHE_TTL = 0
+    with freeze_time(at(TODAY)):
+        client = client_for(shop.manager)
+        for _ in range(2):
+            with django_assert_num_queries(1 + 3):
+                client.get("/api/v1/reports/daily")
+
+
+UNREACHABLE_REDIS = {
+    "default": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",
+        "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.2},
+    }
+}
+
+
+def test_reports_answer_from_the_database_when_redis_is_down(shop):
+    with override_settings(CACHES=UNREACHABLE_REDIS):
+        assert caches["default"].get("x", "fallback") == "fallback"
+        assert revenue(shop.manager, "/api/v1/reports/daily") == 98.0
+        assert revenue(shop.manager, "/api/v1/reports/daily") == 98.0
+
+
+@pytest.fixture
+def replica(monkeypatch):
+    used = []
+
+    @contextlib.contextmanager
+    def replica_reads():
+        used.append(True)
+        yield
+
+    monkeypatch.setattr(report_cache, "replica_reads", replica_reads)
+    return used
+
+
+def test_closed_settled_periods_read_the_replica(shop, replica):
+    # Versions seen for the first time count as a change just now: the primary answers.
+    revenue(shop.manager, "/api/v1/reports/monthly?month=2026-01", "2026-03-05 09:00")
+    assert replica == []
+    revenue(shop.manager, "/api/v1/reports/weekly?end_date=2026-01-20", "2026-03-05 09:01")
+    assert replica == [True]
+
+
+def test_the_current_period_reads_the_primary(shop, replica):
+    revenue(shop.manager, "/api/v1/reports/daily", "2026-02-10 20:00")
+    revenue(shop.manager, "/api/v1/reports/weekly", "2026-02-10 20:05")
+    assert replica == []
+
+
+def test_a_period_changed_moments_ago_reads_the_primary(shop, replica):
+    revenue(shop.manager, "/api/v1/reports/monthly?month=2026-01", "2026-03-05 09:00")
+    with freeze_time(at("2026-03-05 09:05")):
+        report_cache.events.bump_now(frozenset({report_cache.events.month_key(date(2026, 1, 1))}))
+    revenue(shop.manager, "/api/v1/reports/weekly?end_date=2026-01-20", "2026-03-05 09:05:10")
+    assert replica == []
+    revenue(shop.manager, "/api/v1/reports/weekly?end_date=2026-01-21", "2026-03-05 09:06")
+    assert replica == [True]
+
+
+def test_replica_shim_uses_the_router_when_it_exists(monkeypatch):
+    marker = contextlib.nullcontext()
+    router = types.ModuleType("pospro.db_router")
+    router.replica_reads = lambda: marker
+    shim = importlib.import_module("reporting.replica")
+    try:
+        monkeypatch.setitem(sys.modules, "pospro.db_router", router)
+        assert importlib.reload(shim).replica_reads() is marker
+        monkeypatch.setitem(sys.modules, "pospro.db_router", None)  # no router module
+        assert isinstance(importlib.reload(shim).replica_reads(), contextlib.nullcontext)
+    finally:
+        monkeypatch.undo()
+        importlib.reload(shim)
