@@ -40,7 +40,7 @@ def _chosen_branch(request, branches: list[dict]):
 
 
 def sales_figures(*, today, branch_id) -> dict:
-    """Everything the dashboard shows that comes from sales: five grouped queries."""
+    """Everything the dashboard shows that comes from sales: six queries."""
     week_start = today - timedelta(days=today.weekday())
     trend_start = today - timedelta(days=TREND_DAYS - 1)
     return {

@@ -110,7 +110,7 @@ def test_ttl_zero_turns_report_caching_off(shop, settings, django_assert_num_que
     with freeze_time(at(TODAY)):
         client = client_for(shop.manager)
         for _ in range(2):
-            with django_assert_num_queries(1 + 3):
+            with django_assert_num_queries(1 + 4):
                 client.get("/api/v1/reports/daily")
 
 

@@ -104,11 +104,11 @@ def test_dashboard_reads_a_fixed_number_of_queries(
 ):
     client = browser(admin_user)
     client.get("/admin/dashboard/")
-    # session, user, branches, then the five sales aggregates (cached) and the low-stock list.
+    # session, user, branches, then the sales figures (six queries, cached) and the low stock.
     with django_assert_num_queries(4):
         client.get("/admin/dashboard/")
     settings.POSPRO_CACHE_TTL = 0
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         client.get("/admin/dashboard/")
 
 

@@ -32,12 +32,12 @@ def data(request, shop):
 
 
 SELECTOR_QUERIES = [
-    ("daily_report", {"day": date(2026, 2, 10)}, 3),
+    ("daily_report", {"day": date(2026, 2, 10)}, 4),
     ("weekly_report", {"end": date(2026, 2, 10)}, 1),
     ("monthly_report", {"month": date(2026, 2, 1), "today": date(2026, 3, 5)}, 1),
-    ("product_report", FEB, 1),
+    ("product_report", FEB, 2),
     ("cashier_report", FEB, 1),
-    ("order_stats", FEB, 3),
+    ("order_stats", FEB, 4),
 ]
 
 
@@ -62,13 +62,13 @@ def test_dashboard_selectors_query_count(data, django_assert_num_queries):
 
 
 REPORT_PATHS = [
-    ("/api/v1/reports/daily?date=2026-02-10", 3),
+    ("/api/v1/reports/daily?date=2026-02-10", 4),
     ("/api/v1/reports/weekly?end_date=2026-02-10", 1),
     ("/api/v1/reports/monthly?month=2026-02", 1),
-    ("/api/v1/reports/products?start_date=2026-02-01&end_date=2026-02-28", 1),
+    ("/api/v1/reports/products?start_date=2026-02-01&end_date=2026-02-28", 2),
     ("/api/v1/reports/cashiers?start_date=2026-02-01&end_date=2026-02-28", 1),
-    ("/api/v1/reports/daily?date=2026-02-10&format=csv", 3),
-    ("/api/v1/orders/stats?start_date=2026-02-01&end_date=2026-02-28", 3),
+    ("/api/v1/reports/daily?date=2026-02-10&format=csv", 4),
+    ("/api/v1/orders/stats?start_date=2026-02-01&end_date=2026-02-28", 4),
 ]
 
 
@@ -89,5 +89,19 @@ def test_admin_branches_report_query_count(data, admin_user, django_assert_num_q
         with django_assert_num_queries(1 + 2):
             client.get("/api/v1/reports/branches?start_date=2026-02-01&end_date=2026-02-28")
         # Naming a branch checks it exists.
-        with django_assert_num_queries(1 + 1 + 3):
+        with django_assert_num_queries(1 + 1 + 4):
             client.get(f"/api/v1/reports/daily?date=2026-02-10&branch_id={data.branch.pk}")
+
+
+def test_time_reports_prints_a_table_and_a_plan(data):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("time_reports", day=date(2026, 2, 10), runs=1, explain=True, stdout=out)
+    text = out.getvalue()
+    assert "| daily |" in text
+    assert "| branches (30 days) | - | - | - |" in text
+    assert "Slowest query:" in text
+    assert "Execution Time" in text
