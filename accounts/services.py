@@ -172,6 +172,8 @@ def user_revoke_refresh_tokens(*, user: User) -> int:
 
 @transaction.atomic
 def user_change_password(*, user: User, old_password: str, new_password: str) -> None:
+    # The request's user may be an authentication snapshot without the password hash.
+    user = User.objects.select_for_update().get(pk=user.pk)
     if not user.check_password(old_password):
         raise _field_error("old_password", "invalid", "The current password is wrong.")
     _validate_password(new_password, user=user, field="new_password")

@@ -255,6 +255,8 @@ def prepare_database(args, env: dict) -> None:
     if not psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}'", admin_url):
         psql(f"CREATE DATABASE {name}", admin_url)
     run([PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], env=env)
+    if args.no_seed:
+        return
     lines = int(psql("SELECT count(*) FROM sales_orderitem", args.database_url) or 0)
     products = int(psql("SELECT count(*) FROM catalog_product", args.database_url) or 0)
     if abs(lines - args.lines) > args.lines * 0.05 or products < args.products:
@@ -277,6 +279,7 @@ def main() -> int:
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/pospro_bench")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/9")
     parser.add_argument("--reseed", action="store_true", help="drop and seed the data set again")
+    parser.add_argument("--no-seed", action="store_true", help="use the database as it is")
     parser.add_argument("--smoke", action="store_true", help="tiny data set, short runs (CI)")
     parser.add_argument("--only", default="", help="comma-separated endpoint names to run")
     args = parser.parse_args()

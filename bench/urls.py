@@ -140,8 +140,8 @@ def raw_order(request):
                 ],
             )  # fmt: skip
         cur.execute(
-            "INSERT INTO sales_payment (id, order_id, method, amount, applied_amount, reference) "
-            "VALUES (%s, %s, 'cash', %s, %s, NULL)",
+            "INSERT INTO sales_payment (id, order_id, position, method, amount, applied_amount, "
+            "reference) VALUES (%s, %s, 0, 'cash', %s, %s, NULL)",
             [uuid.uuid4(), order_id, total, total],
         )
         cur.execute(

@@ -1,19 +1,24 @@
 """Version counters for cached catalog reads.
 
-Cached reads put a version in their key; writes bump it in `transaction.on_commit`, so the next
-read after a committed write misses and sees the write, and a rolled-back write changes nothing.
-One counter for the whole catalog (lists, barcode lookups) and one per product (detail).
+A cached read is stored with the values of its counters; writes bump them in
+`transaction.on_commit`, so the next read after a committed write misses and sees the write,
+and a rolled-back write changes nothing. One counter for the whole catalog (lists, barcode
+lookups, low stock) and one per product (detail).
 
-A missing counter (first use, eviction, flush) starts at the current time in nanoseconds, never
-at a small number, so a restarted counter cannot meet entries cached under an old value.
-If the cache is down, reads get version 0 and go to the database; nothing is stored.
+A missing counter reads as 0 and starts, when bumped, at the current time in nanoseconds, so an
+evicted or flushed counter makes entries miss; it can never make an old entry valid again.
+If the cache is down, every read goes to the database.
 """
 
+import hashlib
 import time
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+
+from pospro.api.response_cache import cached_bytes
 
 CATALOG_VERSION_KEY = "catalog:v"
 
@@ -22,20 +27,12 @@ def product_version_key(product_id) -> str:
     return f"product:{product_id}:v"
 
 
-def _current(key: str) -> int:
-    value = cache.get(key)
-    if value is None:
-        cache.add(key, time.time_ns(), timeout=None)
-        value = cache.get(key)
-    return value or 0
-
-
 def catalog_version() -> int:
-    return _current(CATALOG_VERSION_KEY)
+    return cache.get(CATALOG_VERSION_KEY) or 0
 
 
 def product_version(product_id) -> int:
-    return _current(product_version_key(product_id))
+    return cache.get(product_version_key(product_id)) or 0
 
 
 def _bump(key: str) -> None:
@@ -56,3 +53,17 @@ def invalidate_on_commit(product_ids: Iterable = ()) -> None:
     """Bump the catalog counter and each product's when the surrounding transaction commits."""
     ids = frozenset(product_ids)
     transaction.on_commit(lambda: bump_now(ids))
+
+
+def read_through(namespace: str, version_keys: list[str], parts: Iterable, compute) -> bytes:
+    """Rendered bytes for (namespace, parts), valid while the named version counters stand.
+
+    `parts` is everything besides the versions that changes the answer (role, branch, query).
+    One MGET checks the entry against the counters (pospro.api.response_cache), with
+    stampede protection on a miss; POSPRO_CACHE_TTL=0 turns caching off.
+    """
+    digest = hashlib.sha256("\x1f".join(str(part) for part in parts).encode()).hexdigest()[:40]
+    body, _ = cached_bytes(
+        f"catalog:{namespace}:{digest}", version_keys, compute, ttl=settings.POSPRO_CACHE_TTL
+    )
+    return body

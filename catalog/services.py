@@ -7,22 +7,28 @@ the same rows cannot deadlock (they take the locks in the same order).
 
 Sales call `stock_apply` (reason `sale`, `return`, `cancellation`); people call `stock_adjust`
 and `stock_transfer`; product creation calls `stock_apply` with reason `initial`.
+
+The product and category writes live here too (the API, the admin and `import_products` call
+them); each one bumps the cache versions when its transaction commits.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass
+from decimal import Decimal
 from uuid import UUID
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from accounts.models import Branch
+from accounts.scoping import branch_for_write
 from catalog.cache import invalidate_on_commit
 from catalog.exceptions import InsufficientStock
-from catalog.models import MovementReason, StockLevel, StockMovement
-from pospro.exceptions import ValidationFailed
+from catalog.models import Category, MovementReason, Product, StockLevel, StockMovement
+from catalog.selectors import product_stock
+from pospro.exceptions import Conflict, ValidationFailed
 
 
 @dataclass(frozen=True)
@@ -206,6 +212,11 @@ def stock_adjust(
                 }
             ],
         )
+    if quantity == 0:
+        raise ValidationFailed(
+            "quantity: must not be 0.",
+            errors=[{"field": "quantity", "code": "invalid", "message": "Must not be 0."}],
+        )
     if quantity is not None:
         movements = stock_apply(
             changes=[StockChange(product_id, branch.pk, quantity)],
@@ -274,3 +285,234 @@ def stock_transfer(
         note=note,
     )
     return out + into
+
+
+# --- Products and categories ---------------------------------------------------------------------
+
+
+def _field_error(field: str, code: str, message: str) -> ValidationFailed:
+    return ValidationFailed(
+        f"{field}: {message}", errors=[{"field": field, "code": code, "message": message}]
+    )
+
+
+def _blank_to_none(value: str | None) -> str | None:
+    """Barcode and SKU are unique when present: an empty one is stored as NULL, never ""."""
+    if value is None:
+        return None
+    return value.strip() or None
+
+
+def _category_by_name(name: str | None) -> Category | None:
+    """The category with this name (case-insensitive); an unknown name creates it."""
+    name = (name or "").strip()
+    if not name:
+        return None
+    category = Category.objects.filter(name__iexact=name).first()
+    if category is not None:
+        return category
+    try:
+        with transaction.atomic():
+            return Category.objects.create(name=name)
+    except IntegrityError:  # created by a concurrent request since the lookup
+        return Category.objects.get(name__iexact=name)
+
+
+def _check_unique_codes(product: Product) -> None:
+    """400 naming every field (barcode, sku) another product already uses. One query."""
+    codes = {f: getattr(product, f) for f in ("barcode", "sku") if getattr(product, f)}
+    if not codes:
+        return
+    condition = Q()
+    for field, value in codes.items():
+        condition |= Q(**{field: value})
+    taken = Product.objects.filter(condition).exclude(pk=product.pk).values_list("barcode", "sku")
+    errors = [
+        {
+            "field": field,
+            "code": "unique",
+            "message": f"A product with this {field} already exists.",
+        }
+        for field, value in codes.items()
+        if any(row[0 if field == "barcode" else 1] == value for row in taken)
+    ]
+    if errors:
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        raise ValidationFailed(detail, errors=errors)
+
+
+def _save_product(product: Product, *, check_codes: bool = True, **kwargs) -> None:
+    if check_codes:
+        _check_unique_codes(product)
+    try:
+        with transaction.atomic():
+            product.save(**kwargs)
+    except IntegrityError:
+        _check_unique_codes(product)  # a concurrent write took the barcode or sku: say which
+        raise
+
+
+@transaction.atomic
+def product_create(
+    *,
+    user,
+    name: str,
+    price: Decimal,
+    category: str | None = None,
+    barcode: str | None = None,
+    sku: str | None = None,
+    cost_price: Decimal = Decimal("0.00"),
+    vat_rate: Decimal = Decimal("0"),
+    critical_stock_level: int = 0,
+    image_url: str = "",
+    is_active: bool = True,
+    stock: int | None = None,
+    branch_id=None,
+) -> Product:
+    """Create a product; an initial `stock` lands at the caller's branch (or `branch_id`) as
+    an `initial` movement, so the ledger explains it like any other stock.
+    """
+    if stock is not None and stock < 0:
+        raise _field_error("stock", "min_value", "Must be at least 0.")
+    branch = branch_for_write(user, branch_id) if stock else None
+    product = Product(
+        name=name,
+        price=price,
+        category=_category_by_name(category),
+        barcode=_blank_to_none(barcode),
+        sku=_blank_to_none(sku),
+        cost_price=cost_price,
+        vat_rate=vat_rate,
+        critical_stock_level=critical_stock_level,
+        image_url=image_url or "",
+        is_active=is_active,
+    )
+    _save_product(product, force_insert=True)
+    if branch is not None:
+        stock_apply(
+            changes=[StockChange(product.pk, branch.pk, stock, field="stock")],
+            reason=MovementReason.INITIAL,
+            user=user,
+        )
+    invalidate_on_commit([product.pk])
+    return product
+
+
+_UPDATABLE = (
+    "name",
+    "price",
+    "barcode",
+    "sku",
+    "cost_price",
+    "vat_rate",
+    "critical_stock_level",
+    "image_url",
+    "is_active",
+)
+
+
+@transaction.atomic
+def product_update(
+    *, product: Product, context_branch_id: UUID | None, stock: int | None = None, **fields
+) -> Product:
+    """Change the given fields (PUT and PATCH alike: absent fields stay as they are).
+
+    `stock` is read-only here: echoing the current stock at the context branch is harmless (a
+    till sends back what it read), any other value is refused so nobody believes a stock change
+    happened without a movement.
+    """
+    if stock is not None and stock != product_stock(
+        product_id=product.pk, branch_id=context_branch_id
+    ):
+        raise _field_error(
+            "stock",
+            "read_only",
+            "Stock cannot be changed here; use PATCH /api/v1/products/{id}/stock.",
+        )
+    changed = []
+    if "category" in fields:
+        category = _category_by_name(fields.pop("category"))
+        if category != product.category:
+            product.category = category
+            changed.append("category")
+    for field in ("barcode", "sku"):
+        if field in fields:
+            fields[field] = _blank_to_none(fields[field])
+    if "image_url" in fields:
+        fields["image_url"] = fields["image_url"] or ""
+    for field, value in fields.items():
+        if field in _UPDATABLE and getattr(product, field) != value:
+            setattr(product, field, value)
+            changed.append(field)
+    if changed:
+        _save_product(
+            product,
+            check_codes=bool({"barcode", "sku"} & set(changed)),
+            update_fields=[*changed, "updated_at"],
+        )
+        invalidate_on_commit([product.pk])
+    return product
+
+
+@transaction.atomic
+def product_deactivate(*, product: Product) -> Product:
+    """Soft delete: orders, the ledger and reports keep referring to the product."""
+    if product.is_active:
+        product.is_active = False
+        product.save(update_fields=["is_active", "updated_at"])
+        invalidate_on_commit([product.pk])
+    return product
+
+
+def _check_category_name(name: str, *, exclude_pk=None) -> str:
+    name = name.strip()
+    if not name:
+        raise _field_error("name", "blank", "This field may not be blank.")
+    if Category.objects.filter(name__iexact=name).exclude(pk=exclude_pk).exists():
+        raise _field_error("name", "unique", "A category with this name already exists.")
+    return name
+
+
+@transaction.atomic
+def category_create(*, name: str) -> Category:
+    category = Category(name=_check_category_name(name))
+    try:
+        with transaction.atomic():
+            category.save(force_insert=True)
+    except IntegrityError as exc:
+        raise _field_error("name", "unique", "A category with this name already exists.") from exc
+    invalidate_on_commit()
+    return category
+
+
+@transaction.atomic
+def category_update(*, category: Category, name: str | None = None) -> Category:
+    """A rename changes every product's `category`: their `updated_at` moves too, so tills
+    syncing with `updated_since` pick the new name up, and their cached reads are dropped.
+    """
+    if name is None or name.strip() == category.name:
+        return category
+    category.name = _check_category_name(name, exclude_pk=category.pk)
+    try:
+        with transaction.atomic():
+            category.save(update_fields=["name"])
+    except IntegrityError as exc:
+        raise _field_error("name", "unique", "A category with this name already exists.") from exc
+    products = Product.objects.filter(category=category)
+    product_ids = list(products.values_list("pk", flat=True))
+    products.update(updated_at=timezone.now())
+    invalidate_on_commit(product_ids)
+    return category
+
+
+@transaction.atomic
+def category_delete(*, category: Category) -> None:
+    """Refused (409) while any product, deactivated ones included, is in the category."""
+    count = Product.objects.filter(category=category).count()
+    if count:
+        raise Conflict(
+            f"The category still has {count} product{'s' if count != 1 else ''} "
+            "(deactivated ones included); move them to another category first."
+        )
+    category.delete()
+    invalidate_on_commit()

@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("accounts.api.urls")),
     # Before the orders router: /orders/stats is served by the report selectors.
     re_path(r"^orders/stats/?$", OrderStatsView.as_view(), name="order-stats"),
+    path("", include("catalog.api.urls")),
     path("", include("sales.api.urls")),
     path("reports/", include("reporting.api.urls")),
 ]

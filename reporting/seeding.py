@@ -42,6 +42,7 @@ from accounts.models import Branch
 from catalog.models import Category, MovementReason, Product, StockLevel, StockMovement
 from pospro.clock import business_today, business_tz
 from pospro.money import ZERO, quantize
+from sales import rollup
 from sales.models import (
     Customer,
     Order,
@@ -466,6 +467,8 @@ class Seeder:
         )
         for d in existing:
             OrderSequence.objects.filter(day=d).update(last=sequences[d])
+        # The report rollup is kept by sales' own writes; bulk-written sales rebuild it.
+        rollup.rebuild()
         self.summary.per_table = dict(self.sink.counts)
         self.summary.seconds = time.monotonic() - started
         return self.summary
@@ -570,8 +573,8 @@ class Seeder:
                  line.tax, line.total),
             )  # fmt: skip
             self._take(p, b, line.quantity, moment, order_id)
-        for method, amount, applied in payments:
-            self.sink.add(Payment, (self.uuid(), order_id, method, amount, applied, None))
+        for position, (method, amount, applied) in enumerate(payments):
+            self.sink.add(Payment, (self.uuid(), order_id, position, method, amount, applied, None))
             if method == CREDIT and not cancelled_at:
                 self.customer_balance[customer] += applied
 
@@ -659,6 +662,7 @@ def delete_demo(*, branch_ids: list) -> dict:
     deleted["products"] = _delete(products)
     deleted["customers"] = _delete(customers)
     OrderSequence.objects.exclude(day__in=Order.objects.values("business_date")).delete()
+    rollup.rebuild()
     empty = [name for name, *_ in CATEGORIES]
     Category.objects.filter(name__in=empty, products__isnull=True).delete()
     return {name: count for name, count in deleted.items() if count}

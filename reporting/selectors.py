@@ -8,10 +8,12 @@ period can change), and the payment methods of a period add up to its revenue.
 
 Every function runs a fixed number of grouped queries (`values().annotate()`), whatever the
 number of orders; Python only fills the buckets (24 hours, the days of a period) and derives
-averages. What was refunded of an order (or of a line) is a correlated subquery behind a CASE
-on the order's status, so the database only runs it for orders that do have refunds (status
-partially_refunded or refunded, which every refund sets); every other order is a plain scan of
-the period on the (branch, business_date) or (business_date) index.
+averages. Order-level figures (counts, revenue, tax, discounts, items, payment methods) come
+from `sales.SalesRollup`, one row per branch, business day, hour and cashier, which the sale,
+refund and cancel transactions keep with the same rule (and `rebuild_sales_rollup` can
+recompute from the orders). Product figures read the order lines: what was refunded of a line
+is a correlated subquery behind a CASE on the order's status, so the database only runs it for
+orders that do have refunds.
 """
 
 import calendar
@@ -21,12 +23,10 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import (
     Case,
-    Count,
     DecimalField,
     F,
     IntegerField,
     OuterRef,
-    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -39,13 +39,11 @@ from accounts.models import Branch
 from catalog.models import Product, StockLevel
 from pospro.money import ZERO, quantize
 from sales.models import (
-    Order,
     OrderItem,
     OrderStatus,
-    Payment,
     PaymentMethod,
-    Refund,
     RefundItem,
+    SalesRollup,
 )
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
@@ -61,16 +59,6 @@ PRODUCT_ORDERINGS = {
 
 
 # --- building blocks --------------------------------------------------------------------------
-
-
-def counted_orders(start: date, end: date, branch_id=None) -> QuerySet[Order]:
-    """Orders that count for business days start..end (inclusive): every one but cancelled."""
-    orders = Order.objects.filter(business_date__gte=start, business_date__lte=end).exclude(
-        status=OrderStatus.CANCELLED
-    )
-    if branch_id:
-        orders = orders.filter(branch_id=branch_id)
-    return orders
 
 
 def counted_lines(start: date, end: date, branch_id=None) -> QuerySet[OrderItem]:
@@ -95,17 +83,6 @@ def _if_refunded(subquery: QuerySet, *, status_path: str, output_field):
     )
 
 
-def _refunded_of_order(field: str, *, model=Refund, order_path: str = "order", output_field=MONEY):
-    total = (
-        model.objects.filter(**{order_path: OuterRef("pk")})
-        .order_by()
-        .values(order_path)
-        .annotate(total=Sum(field))
-        .values("total")
-    )
-    return _if_refunded(total, status_path="status", output_field=output_field)
-
-
 def _refunded_of_line(field: str, *, output_field=MONEY):
     total = (
         RefundItem.objects.filter(order_item=OuterRef("pk"))
@@ -115,34 +92,6 @@ def _refunded_of_line(field: str, *, output_field=MONEY):
         .values("total")
     )
     return _if_refunded(total, status_path="order__status", output_field=output_field)
-
-
-def _order_metrics(*, items: bool) -> dict:
-    """Aggregates over orders: gross totals and what was refunded of them (subtracted later,
-    so each refund subquery appears once in the SQL)."""
-    metrics = {
-        "orders": Count("pk"),
-        "gross": Sum("total_amount", output_field=MONEY),
-        "refunds": Sum(_refunded_of_order("amount"), output_field=MONEY),
-        "gross_tax": Sum("tax_amount", output_field=MONEY),
-        "refunded_tax": Sum(_refunded_of_order("tax_amount"), output_field=MONEY),
-        "discount": Sum("discount_amount", output_field=MONEY),
-    }
-    if items:
-        sold = (
-            OrderItem.objects.filter(order=OuterRef("pk"))
-            .order_by()
-            .values("order")
-            .annotate(total=Sum("quantity"))
-            .values("total")
-        )
-        returned = _refunded_of_order(
-            "quantity", model=RefundItem, order_path="refund__order", output_field=QUANTITY
-        )
-        metrics["items"] = Sum(
-            Coalesce(Subquery(sold, output_field=QUANTITY), 0) - returned, output_field=QUANTITY
-        )
-    return metrics
 
 
 @dataclass(frozen=True)
@@ -171,15 +120,15 @@ class Figures:
         )
 
 
-def _figures(row: dict) -> Figures:
+def _figures(row: dict, *, items: bool = True) -> Figures:
     refunds = row["refunds"] or ZERO
     return Figures(
         orders=row["orders"] or 0,
         revenue=(row["gross"] or ZERO) - refunds,
         refunds=refunds,
-        tax=(row["gross_tax"] or ZERO) - (row["refunded_tax"] or ZERO),
+        tax=(row["gross_tax"] or ZERO) - (row.get("refunded_tax") or ZERO),
         discount=row["discount"] or ZERO,
-        items=row.get("items") or 0,
+        items=(row.get("items") or 0) if items else 0,
     )
 
 
@@ -187,50 +136,54 @@ def total(figures) -> Figures:
     return sum(figures, Figures())
 
 
+def _rollup(start: date, end: date, branch_id=None) -> QuerySet[SalesRollup]:
+    rows = SalesRollup.objects.filter(business_date__gte=start, business_date__lte=end)
+    if branch_id:
+        rows = rows.filter(branch_id=branch_id)
+    return rows
+
+
+# Figures read from the rollup the sale, refund and cancel transactions keep (sales.rollup):
+# a few hundred rows a month instead of every order. Its tax and items are already net of
+# refunds; cancelled orders are already taken out.
+ROLLUP_METRICS = {
+    "orders": Sum("orders"),
+    "gross": Sum("gross", output_field=MONEY),
+    "refunds": Sum("refunded", output_field=MONEY),
+    "gross_tax": Sum("tax", output_field=MONEY),
+    "discount": Sum("discount", output_field=MONEY),
+    "items": Sum("items"),
+}
+
+
 def sales_by(
     *, start: date, end: date, branch_id=None, by: tuple[str, ...], items: bool = False
 ) -> dict:
-    """Figures of business days start..end grouped by `by` (one query): {key: Figures}, where
-    key is the value of by[0]; only buckets with orders are present. Extra fields in `by`
-    (names) are kept in `labels`."""
+    """Figures of business days start..end grouped by `by` (one query over the rollup):
+    {key: (Figures, labels)}, where key is the value of by[0]; only buckets with counted orders
+    are present. Extra fields in `by` (names) are kept in `labels`."""
     rows = (
-        counted_orders(start, end, branch_id)
+        _rollup(start, end, branch_id)
         .values(*by)
-        .annotate(**_order_metrics(items=items))
+        .annotate(**ROLLUP_METRICS)
+        .filter(orders__gt=0)
         .order_by(*by)
     )
-    return {row[by[0]]: (_figures(row), {k: row[k] for k in by[1:]}) for row in rows}
+    return {row[by[0]]: (_figures(row, items=items), {k: row[k] for k in by[1:]}) for row in rows}
 
 
 def sales_total(*, start: date, end: date, branch_id=None, items: bool = False) -> Figures:
-    """Figures of the whole period (one query)."""
-    return _figures(counted_orders(start, end, branch_id).aggregate(**_order_metrics(items=items)))
+    """Figures of the whole period (one query over the rollup)."""
+    return _figures(_rollup(start, end, branch_id).aggregate(**ROLLUP_METRICS), items=items)
 
 
 def payment_methods(*, start: date, end: date, branch_id=None) -> dict[str, Decimal]:
-    """What each method brought in (applied amounts: cash net of change) minus what was refunded
-    to it, for the counted orders of the period: one UNION ALL query. Sums to the revenue."""
-    order_filter = Q(order__business_date__gte=start, order__business_date__lte=end) & ~Q(
-        order__status=OrderStatus.CANCELLED
+    """What each method brought in (cash net of change) minus what was refunded to it, for the
+    counted orders of the period: one query over the rollup. Sums to the revenue."""
+    totals = _rollup(start, end, branch_id).aggregate(
+        **{method: Sum(method, output_field=MONEY) for method in PaymentMethod.values}
     )
-    if branch_id:
-        order_filter &= Q(order__branch_id=branch_id)
-    paid = (
-        Payment.objects.filter(order_filter)
-        .order_by()
-        .values_list("method")
-        .annotate(total=Sum("applied_amount", output_field=MONEY))
-    )
-    refunded = (
-        Refund.objects.filter(order_filter)
-        .order_by()
-        .values_list("method")
-        .annotate(total=-Sum("amount", output_field=MONEY))
-    )
-    result = dict.fromkeys(PaymentMethod.values, ZERO)
-    for method, amount in paid.union(refunded, all=True):
-        result[method] += amount or ZERO
-    return result
+    return {method: totals[method] or ZERO for method in PaymentMethod.values}
 
 
 def product_sales(

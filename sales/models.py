@@ -161,13 +161,15 @@ class Payment(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
+    #: Order of the tenders as the till sent them; answers list them in this order.
+    position = models.PositiveSmallIntegerField(default=0)
     method = models.CharField(max_length=16, choices=PaymentMethod.choices)
     amount = models.DecimalField(max_digits=12, decimal_places=2)
     applied_amount = models.DecimalField(max_digits=12, decimal_places=2)
     reference = models.CharField(max_length=120, null=True, blank=True)
 
     class Meta:
-        ordering = ["order", "id"]
+        ordering = ["order", "position"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="sales_payment_amount_gt_0"),
             models.CheckConstraint(
@@ -239,3 +241,40 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class SalesRollup(models.Model):
+    """Sales totals per (branch, business day, hour, cashier), kept in the same transaction as
+    every sale, refund and cancellation, so reports read a few hundred rows instead of every
+    order. Refunds count against the row of the order they refund (its business day), the rule
+    every report follows. `manage.py rebuild_sales_rollup` recomputes it from the orders."""
+
+    id = models.BigAutoField(primary_key=True)
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+")
+    business_date = models.DateField()
+    business_hour = models.PositiveSmallIntegerField()
+    cashier = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    orders = models.IntegerField(default=0)
+    gross = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    refunded = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    tax = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    discount = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    items = models.IntegerField(default=0)
+    cash = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    card = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    meal_card = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    credit = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["branch", "business_date", "business_hour", "cashier"],
+                name="sales_rollup_grain",
+            )
+        ]
+        indexes = [models.Index(fields=["business_date", "branch"], name="sales_rollup_day")]
+
+    def __str__(self) -> str:
+        return f"{self.branch_id} {self.business_date} {self.business_hour}h"

@@ -27,11 +27,11 @@ def order_queryset(user):
     """Orders the user may read, with everything the full representation needs (4 queries)."""
     return for_user(Order.objects.all(), user).prefetch_related(
         Prefetch("items", queryset=OrderItem.objects.order_by("line_no")),
-        Prefetch("payments", queryset=Payment.objects.order_by("id")),
+        Prefetch("payments", queryset=Payment.objects.order_by("position", "id")),
         Prefetch(
             "refunds",
             queryset=Refund.objects.order_by("created_at", "id").prefetch_related(
-                Prefetch("items", queryset=RefundItem.objects.order_by("id"))
+                Prefetch("items", queryset=RefundItem.objects.order_by("order_item__line_no", "id"))
             ),
         ),
     )

@@ -26,7 +26,7 @@ from catalog.services import StockChange, stock_apply
 from pospro.clock import business_today, local
 from pospro.exceptions import Conflict, Forbidden, NotFound, ValidationFailed
 from pospro.money import ZERO, quantize
-from sales import events, metrics
+from sales import events, metrics, rollup
 from sales.exceptions import IdempotencyInProgress, IdempotencyKeyMismatch
 from sales.models import (
     Customer,
@@ -361,12 +361,15 @@ def _create_order(*, actor: User, order_id: UUID | None, **quote_args) -> Order:
             [
                 Payment(
                     order=order,
+                    position=position,
                     method=payment.method,
                     amount=payment.amount,
                     applied_amount=applied,
                     reference=payment.reference,
                 )
-                for payment, applied in zip(quote.payments, quote.applied, strict=True)
+                for position, (payment, applied) in enumerate(
+                    zip(quote.payments, quote.applied, strict=True)
+                )
             ]
         ),
         "refunds": [],
@@ -377,6 +380,9 @@ def _create_order(*, actor: User, order_id: UUID | None, **quote_args) -> Order:
     )
     if credit:
         Customer.objects.filter(pk=quote.customer.pk).update(balance=F("balance") + credit)
+    rollup.record_sale(
+        order, order._prefetched_objects_cache["items"], order._prefetched_objects_cache["payments"]
+    )
     metrics.order_created_on_commit(order, order._prefetched_objects_cache["payments"])
     events.sales_changed_on_commit(order.branch_id, order.business_date)
     return order
@@ -591,6 +597,7 @@ def order_refund(
     fully = all(refunded[item_id][0] == item.quantity for item_id, item in order_items.items())
     order.status = OrderStatus.REFUNDED if fully else OrderStatus.PARTIALLY_REFUNDED
     order.save(update_fields=["status"])
+    rollup.record_refund(order, refund, refund._prefetched_objects_cache["items"])
     metrics.refund_created_on_commit(order, refund)
     events.sales_changed_on_commit(order.branch_id, order.business_date, refund.business_date)
     return refund
@@ -614,11 +621,11 @@ def order_cancel(*, actor: User, order_id: UUID, reason: str = "") -> Order:
         order_id=order.pk,
         note=reason,
     )
-    credit = sum(
-        (p.applied_amount for p in order.payments.all() if p.method == PaymentMethod.CREDIT), ZERO
-    )
+    payments = list(order.payments.all())
+    credit = sum((p.applied_amount for p in payments if p.method == PaymentMethod.CREDIT), ZERO)
     if credit:
         Customer.objects.filter(pk=order.customer_id).update(balance=F("balance") - credit)
+    rollup.record_cancel(order, items, payments)
     order.status = OrderStatus.CANCELLED
     order.cancelled_at = timezone.now()
     order.cancel_reason = reason

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_database_url() -> str:
+def server_database_url() -> str:
     """DATABASE_URL pointed at the test database pytest-django made, for a server subprocess."""
     from django.db import connection
 

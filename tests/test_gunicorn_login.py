@@ -8,14 +8,14 @@ import urllib.request
 import pytest
 
 from accounts.tests.factories import PASSWORD, UserFactory
-from tests.helpers import gunicorn, test_database_url
+from tests.helpers import gunicorn, server_database_url
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 def test_health_answers_while_logins_hash(branch):
     users = [UserFactory(branch=branch) for _ in range(3)]
-    with gunicorn({"DATABASE_URL": test_database_url()}, workers=1, threads=4) as base:
+    with gunicorn({"DATABASE_URL": server_database_url()}, workers=1, threads=4) as base:
         finished: dict[str, float] = {}
 
         def login(user):

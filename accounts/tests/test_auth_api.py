@@ -104,10 +104,46 @@ def test_token_signed_with_other_key_is_refused(api, admin_user):
 
 
 def test_deactivated_user_is_refused_on_next_request(cashier):
+    from accounts.services import user_set_active
+
     client = client_for(cashier)
     assert client.get("/api/v1/auth/me").status_code == 200
-    User.objects.filter(pk=cashier.pk).update(is_active=False)
+    assert client.get("/api/v1/auth/me").status_code == 200  # now served from the snapshot
+    user_set_active(user=User.objects.get(pk=cashier.pk), is_active=False)
     assert_problem(client.get("/api/v1/auth/me"), 401, "authentication_failed")
+
+
+def test_role_and_branch_changes_apply_on_next_request(manager, other_branch):
+    client = client_for(manager)
+    assert client.get("/api/v1/auth/me").json()["role"] == "manager"
+    manager.role, manager.branch = "cashier", other_branch
+    manager.save()
+    body = client.get("/api/v1/auth/me").json()
+    assert (body["role"], body["branch_id"]) == ("cashier", str(other_branch.pk))
+
+
+def test_authentication_reads_the_user_once_then_the_snapshot(cashier, django_assert_num_queries):
+    from django.core.cache import cache
+
+    from accounts.auth import _key
+
+    cache.delete(_key(cashier.pk))  # the "recently changed" marker of its creation has expired
+    client = client_for(cashier)
+    with django_assert_num_queries(1):
+        client.get("/api/v1/auth/me")
+    with django_assert_num_queries(0):
+        assert client.get("/api/v1/auth/me").status_code == 200
+
+
+def test_snapshot_cannot_be_put_back_over_a_change(cashier):
+    """A reader that loaded the row before a change must not cache the old values after it."""
+    from django.core.cache import cache
+
+    from accounts.auth import _key, load_active_user
+
+    cashier.save()  # a change: the marker is set
+    assert load_active_user(cashier.pk) is not None
+    assert cache.get(_key(cashier.pk)) == "stale"
 
 
 def test_refresh_rotates_and_old_token_is_dead(api, cashier):
@@ -190,6 +226,25 @@ def test_password_change_revokes_every_refresh_token(api, cashier):
         assert_problem(dead, 401, "token_not_valid")
     assert login(api, cashier.email, PASSWORD).status_code == 401
     assert login(api, cashier.email, "Brand-New-Passw0rd!").status_code == 200
+
+
+def test_password_change_works_for_a_snapshot_user(cashier):
+    from django.core.cache import cache
+
+    from accounts.auth import _key
+
+    cache.delete(_key(cashier.pk))
+    client = client_for(cashier)
+    client.get("/api/v1/auth/me")  # caches the snapshot: the next request's user comes from it
+    response = client.post(
+        "/api/v1/auth/password",
+        {"old_password": PASSWORD, "new_password": "Brand-New-Passw0rd!"},
+        format="json",
+    )
+    assert response.status_code == 204
+    user = User.objects.get(pk=cashier.pk)
+    assert user.check_password("Brand-New-Passw0rd!")
+    assert (user.email, user.role) == (cashier.email, cashier.role)
 
 
 def test_password_change_checks_old_and_strength(cashier):

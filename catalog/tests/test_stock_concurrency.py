@@ -1,14 +1,13 @@
 """Real concurrency on PostgreSQL: threads released together, each on its own connection."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from catalog.exceptions import InsufficientStock
 from catalog.services import StockChange, stock_apply, stock_transfer
 from catalog.tests.factories import ProductFactory
 from catalog.tests.stock import give_stock, ledger_sum, level
+from pospro.testing.parallel import run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -16,28 +15,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture(autouse=True)
 def _on_postgresql():
     assert connection.vendor == "postgresql", "the suite always runs on PostgreSQL"
-
-
-def run_together(count: int, work) -> list:
-    """Run work(i) in `count` threads started at the same instant; collect results/exceptions."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def target(index: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results[index] = work(index)
-        except Exception as exc:
-            results[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def test_concurrent_decrements_never_oversell(branch):

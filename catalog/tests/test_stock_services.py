@@ -141,3 +141,13 @@ def test_transfer_larger_than_stock_writes_nothing(branch, other_branch, manager
     assert level(product, branch) == 2
     assert level(product, other_branch) == 0
     assert StockMovement.objects.filter(reason__startswith="transfer").count() == 0
+
+
+def test_adjust_refuses_a_zero_delta(branch, manager):
+    product = ProductFactory()
+    with pytest.raises(ValidationFailed) as excinfo:
+        stock_adjust(
+            product_id=product.pk, branch=branch, user=manager, reason="adjustment", quantity=0
+        )
+    assert excinfo.value.errors[0]["field"] == "quantity"
+    assert not StockMovement.objects.exists()

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from accounts.permissions import IsManagerOrAdmin
 from pospro.api.schema import ProblemSerializer
 from sales import selectors, services
+from sales.api import render
 from sales.api.serializers import (
     CancelInputSerializer,
     CustomerInputSerializer,
@@ -129,7 +130,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             actor=request.user,
             idempotency_key=key,
             request_hash=services.request_fingerprint(request.data),
-            render=lambda order: OrderSerializer(order).data,
+            render=render.new_order_dict,
             order_id=order_id,
             **_order_args(data.validated_data),
         )

@@ -6,11 +6,12 @@ import uuid
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from catalog.models import StockMovement
 from catalog.tests.stock import ledger_sum, level
 from conftest import client_for
+from pospro.testing.parallel import run_together
 from sales.models import Order
 from sales.tests.helpers import cash, order_body, post_order, stocked_product
 
@@ -22,32 +23,11 @@ def _on_postgresql():
     assert connection.vendor == "postgresql", "the suite always runs on PostgreSQL"
 
 
-def in_parallel(count: int, request) -> list:
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results[index] = request(index)
-        except Exception as exc:  # surfaced by the assertions below
-            results[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
-
-
 def test_thirty_one_unit_orders_on_stock_of_ten(branch, cashier):
     product = stocked_product(branch, stock=10, price=Decimal("5.00"), vat_rate=Decimal("0"))
     clients = [client_for(cashier) for _ in range(30)]
     body = order_body((product, 1), payments=cash(5))
-    results = in_parallel(30, lambda i: post_order(clients[i], body))
+    results = run_together(30, lambda i: post_order(clients[i], body))
     statuses = sorted(r.status_code for r in results)
     assert statuses == [201] * 10 + [409] * 20, results
     assert all(r.json()["code"] == "insufficient_stock" for r in results if r.status_code == 409)
@@ -67,7 +47,7 @@ def test_opposite_product_order_never_deadlocks(branch, cashier):
         lines = [(a, 1), (b, 1)] if index % 2 else [(b, 1), (a, 1)]
         return post_order(clients[index], order_body(*lines, payments=cash(2)))
 
-    results = in_parallel(16, sell)
+    results = run_together(16, sell)
     assert [r.status_code for r in results] == [201] * 16, [
         getattr(r, "content", r) for r in results
     ]
@@ -80,7 +60,7 @@ def test_six_requests_with_one_key_create_one_order(branch, cashier):
     clients = [client_for(cashier) for _ in range(6)]
     body = order_body((product, 1), payments=cash(5))
     key = f"till-7-{uuid.uuid4()}"
-    results = in_parallel(6, lambda i: post_order(clients[i], body, HTTP_IDEMPOTENCY_KEY=key))
+    results = run_together(6, lambda i: post_order(clients[i], body, HTTP_IDEMPOTENCY_KEY=key))
     statuses = [r.status_code for r in results]
     assert set(statuses) <= {201, 409}, results
     created = [r for r in results if r.status_code == 201]
@@ -108,7 +88,7 @@ def test_credit_sales_to_one_customer_lose_no_balance(branch, cashier):
         payments=[{"method": "credit", "amount": Decimal("7.25")}],
         customer_id=str(customer.pk),
     )
-    results = in_parallel(12, lambda i: post_order(clients[i], body))
+    results = run_together(12, lambda i: post_order(clients[i], body))
     assert [r.status_code for r in results] == [201] * 12
     assert Customer.objects.get().balance == Decimal("87.00")
 
@@ -134,7 +114,7 @@ def test_control_unlocked_read_then_write_loses_an_update(branch):
                 balance_after=row.quantity - 1, reason="sale",
             )  # fmt: skip
 
-    results = in_parallel(2, naive_sell)
+    results = run_together(2, naive_sell)
     assert results == [None, None]
     assert level(product, branch) == 9, "one decrement was lost"
     assert ledger_sum(product, branch) == 8, "the ledger disagrees with the level"

@@ -308,8 +308,28 @@ def test_order_create_runs_a_fixed_number_of_queries(
 ):
     products = [stocked_product(branch) for _ in range(lines)]
     body = order_body(*[(p, 1) for p in products], payments=cash(1000))
-    # user; savepoint; advisory lock; key lookup; products; lock stock; update stock; movements;
-    # order number; order; items; payments; key row; release.
-    with django_assert_num_queries(14):
+    # user; branch; savepoint; advisory lock; key lookup; products; lock stock; update stock;
+    # movements; order number; order; items; payments; report rollup; key row; release.
+    with django_assert_num_queries(16):
         response = post_order(cashier_api, body, HTTP_IDEMPOTENCY_KEY=f"qc-{lines}")
     assert response.status_code == 201
+
+
+def test_new_order_answer_equals_the_serializer_representation(cashier_api, branch):
+    """POST /orders renders by hand for speed; it must match GET /orders/{id} exactly."""
+    a = stocked_product(branch, price=D("3.33"), vat_rate=D("0.0725"), barcode=None)
+    b = stocked_product(branch, price=D("10.10"), vat_rate=D("0.18"))
+    customer = CustomerFactory()
+    created = post_order(
+        cashier_api,
+        order_body(
+            (a, 3, {"discount_amount": D("0.99")}),
+            (b, 1),
+            payments=[{"method": "card", "amount": D("5"), "reference": "AUTH-1"},
+                      {"method": "cash", "amount": D("50")}],
+            discount_amount=D("1.01"),
+            customer_id=str(customer.pk),
+            notes="gift wrap",
+        ),
+    ).json()  # fmt: skip
+    assert cashier_api.get(f"/api/v1/orders/{created['id']}").json() == created

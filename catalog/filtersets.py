@@ -1,0 +1,85 @@
+import django_filters
+from django.db.models import Q
+from django_filters.constants import EMPTY_VALUES
+
+from catalog.models import Product
+
+
+class StableOrderingFilter(django_filters.OrderingFilter):
+    """Ordering with `id` as the last key, so pages never repeat or skip rows on ties."""
+
+    def filter(self, qs, value):
+        if value in EMPTY_VALUES:
+            return qs.order_by("name", "id")
+        return qs.order_by(*(self.get_ordering_value(param) for param in value), "id")
+
+
+class ProductFilterSet(django_filters.FilterSet):
+    """Filters of `GET /products`, applied to `selectors.products_with_stock`."""
+
+    category = django_filters.CharFilter(
+        field_name="category__name", lookup_expr="iexact", help_text="Category name."
+    )
+    search = django_filters.CharFilter(
+        method="filter_search", help_text="Name, barcode or SKU contains (case-insensitive)."
+    )
+    barcode = django_filters.CharFilter(field_name="barcode", help_text="Exact barcode.")
+    is_active = django_filters.ChoiceFilter(
+        choices=[("true", "true"), ("false", "false"), ("all", "all")],
+        method="filter_is_active",
+        help_text=(
+            "Default `true` (`all` with `updated_since`); `all` lists active and inactive products."
+        ),
+    )
+    min_price = django_filters.NumberFilter(field_name="price", lookup_expr="gte")
+    max_price = django_filters.NumberFilter(field_name="price", lookup_expr="lte")
+    updated_since = django_filters.IsoDateTimeFilter(
+        field_name="changed_at",
+        lookup_expr="gt",
+        help_text=(
+            "ISO 8601 timestamp: every product changed after it (its data, or its stock at the "
+            "context branch), deactivated ones included, so a till can sync incrementally."
+        ),
+    )
+    ordering = StableOrderingFilter(
+        fields=(
+            ("name", "name"),
+            ("price", "price"),
+            ("stock", "stock"),
+            ("created_at", "created_at"),
+            ("changed_at", "updated_at"),
+        ),
+        help_text="`name` (default), `price`, `stock`, `created_at`, `updated_at`; `-` descends.",
+    )
+
+    class Meta:
+        model = Product
+        fields = [
+            "category",
+            "search",
+            "barcode",
+            "is_active",
+            "min_price",
+            "max_price",
+            "updated_since",
+        ]
+
+    def __init__(self, data=None, *args, **kwargs):
+        data = data.copy() if data is not None else {}
+        if data.get("updated_since"):
+            # An unencoded "+00:00" arrives as " 00:00": take it for what the till meant.
+            data["updated_since"] = data["updated_since"].replace(" ", "+")
+        if not data.get("is_active"):
+            # A sync must learn about deactivations; a plain listing shows what can be sold.
+            data["is_active"] = "all" if data.get("updated_since") else "true"
+        super().__init__(data, *args, **kwargs)
+
+    def filter_search(self, queryset, name, value):
+        return queryset.filter(
+            Q(name__icontains=value) | Q(barcode__icontains=value) | Q(sku__icontains=value)
+        )
+
+    def filter_is_active(self, queryset, name, value):
+        if value == "all":
+            return queryset
+        return queryset.filter(is_active=value == "true")

@@ -1,0 +1,138 @@
+"""Catalog reads: products with their stock at a context branch, low stock, the ledger.
+
+"Context branch" (shared/API.md, Products): `?branch_id=` if given, else the caller's branch, else
+(an admin without one) every branch summed. Stock and the last-change time are correlated
+subqueries, so a page of products is one query whatever its size.
+"""
+
+from uuid import UUID
+
+from django.db.models import (
+    Count,
+    DateTimeField,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, Greatest, Lower
+
+from accounts.models import Branch
+from accounts.scoping import parse_uuid
+from catalog.models import Category, Product, StockLevel, StockMovement
+from pospro.exceptions import NotFound
+
+
+def context_branch_id(user, branch_id) -> UUID | None:
+    """The branch whose stock a product read shows; None means the sum over every branch.
+
+    Stock is visible chain-wide (the detail lists every branch), so any role may name any
+    existing branch; only stock *changes* are limited to one's own branch.
+    """
+    if branch_id not in (None, ""):
+        branch_uuid = parse_uuid(branch_id, field="branch_id")
+        if not Branch.objects.filter(pk=branch_uuid).exists():
+            raise NotFound("Branch not found.")
+        return branch_uuid
+    return user.branch_id
+
+
+def _levels(branch_id: UUID | None) -> QuerySet:
+    levels = StockLevel.objects.filter(product=OuterRef("pk"))
+    if branch_id is not None:
+        levels = levels.filter(branch_id=branch_id)
+    return levels.order_by().values("product")
+
+
+def _with_stock(products: QuerySet, branch_id: UUID | None) -> QuerySet:
+    stock = _levels(branch_id).annotate(total=Sum("quantity")).values("total")
+    return products.annotate(stock=Coalesce(Subquery(stock, output_field=IntegerField()), 0))
+
+
+def products_with_stock(*, branch_id: UUID | None) -> QuerySet:
+    """Products annotated with `stock` at the context branch and `changed_at`.
+
+    `changed_at` is the later of the product's own `updated_at` and its stock level's at the
+    context branch: the product as a till sees it changed then (the API's `updated_at`), so an
+    incremental sync (`updated_since`) also picks up new stock.
+    """
+    stock_changed = _levels(branch_id).annotate(last=Max("updated_at")).values("last")
+    return _with_stock(Product.objects.select_related("category"), branch_id).annotate(
+        changed_at=Greatest(
+            F("updated_at"),
+            Coalesce(Subquery(stock_changed, output_field=DateTimeField()), F("updated_at")),
+        )
+    )
+
+
+def product_stock(*, product_id: UUID, branch_id: UUID | None) -> int:
+    """Current stock of one product at the context branch (sum over branches for None)."""
+    levels = StockLevel.objects.filter(product_id=product_id)
+    if branch_id is not None:
+        levels = levels.filter(branch_id=branch_id)
+    return levels.aggregate(total=Coalesce(Sum("quantity"), 0))["total"]
+
+
+def stock_updated_at(*, product_id: UUID, branch_id: UUID):
+    """When the (product, branch) stock level last changed; None if it never existed."""
+    return (
+        StockLevel.objects.filter(product_id=product_id, branch_id=branch_id)
+        .values_list("updated_at", flat=True)
+        .first()
+    )
+
+
+def stock_by_branch_queryset(*, product_id: UUID) -> QuerySet:
+    """Every active branch, plus any other holding a row, with the product's `stock` there."""
+    level = StockLevel.objects.filter(product_id=product_id, branch=OuterRef("pk"))
+    return (
+        Branch.objects.filter(Q(is_active=True) | Exists(level))
+        .annotate(stock=Coalesce(Subquery(level.values("quantity")[:1]), Value(0)))
+        .order_by("code", "id")
+        .values("id", "code", "stock")
+    )
+
+
+def product_stock_by_branch(*, product_id: UUID) -> list[dict]:
+    """`[{branch_id, branch_code, stock}]` for the product detail."""
+    rows = stock_by_branch_queryset(product_id=product_id)
+    return [{"branch_id": r["id"], "branch_code": r["code"], "stock": r["stock"]} for r in rows]
+
+
+def low_stock(*, branch_id: UUID | None, threshold: int | None) -> list[Product]:
+    """Active products at or below `threshold` (or their own critical level), most short first.
+
+    Each product carries `stock`, `level` (the bound used) and `shortage = level - stock`.
+    """
+    level = Value(threshold) if threshold is not None else F("critical_stock_level")
+    return list(
+        _with_stock(
+            Product.objects.filter(is_active=True).only("id", "name", "critical_stock_level"),
+            branch_id,
+        )
+        .annotate(level=level)
+        .annotate(shortage=F("level") - F("stock"))
+        .filter(stock__lte=F("level"))
+        .order_by("-shortage", "name", "id")
+    )
+
+
+def product_movements(*, product_id: UUID, branch_id: UUID | None) -> QuerySet:
+    """The product's ledger, newest first; one branch's rows, or every branch's for None."""
+    movements = StockMovement.objects.filter(product_id=product_id)
+    if branch_id is not None:
+        movements = movements.filter(branch_id=branch_id)
+    return movements.order_by("-created_at", "-id")
+
+
+def category_list() -> QuerySet:
+    """Categories with `product_count`: active products only, what a till would list."""
+    return Category.objects.annotate(
+        product_count=Count("products", filter=Q(products__is_active=True))
+    ).order_by(Lower("name"), "id")
