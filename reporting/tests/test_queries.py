@@ -105,3 +105,11 @@ def test_time_reports_prints_a_table_and_a_plan(data):
     assert "| branches (30 days) | - | - | - |" in text
     assert "Slowest query:" in text
     assert "Execution Time" in text
+
+
+def test_the_lines_index_is_there_and_the_retired_ones_are_gone(db):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE indexname LIKE 'reporting\\_%'")
+        assert {name for (name,) in cursor.fetchall()} == {"reporting_item_order"}
