@@ -12,8 +12,9 @@ averages. Order-level figures (counts, revenue, tax, discounts, items, payment m
 from `sales.SalesRollup`, one row per branch, business day, hour and cashier, which the sale,
 refund and cancel transactions keep with the same rule (and `rebuild_sales_rollup` can
 recompute from the orders). Product figures read the order lines: what was refunded of a line
-is a correlated subquery behind a CASE on the order's status, so the database only runs it for
-orders that do have refunds.
+is a correlated subquery summed under FILTER (WHERE the order's status says it has refunds), so
+the database runs it only for the lines of orders that do have refunds, and sums the other
+lines' plain columns.
 """
 
 import calendar
@@ -22,16 +23,15 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import (
-    Case,
     DecimalField,
     F,
     IntegerField,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Sum,
     Value,
-    When,
 )
 from django.db.models.functions import Coalesce
 
@@ -70,28 +70,23 @@ def counted_lines(start: date, end: date, branch_id=None) -> QuerySet[OrderItem]
     return lines
 
 
-def _if_refunded(subquery: QuerySet, *, status_path: str, output_field):
-    """`subquery` (one value) when the order has refunds, else 0 without running it."""
-    zero = Value(0, output_field=output_field)
-    return Case(
-        When(
-            **{f"{status_path}__in": REFUNDED_STATUSES},
-            then=Coalesce(Subquery(subquery, output_field=output_field), zero),
-        ),
-        default=zero,
-        output_field=output_field,
-    )
-
-
-def _refunded_of_line(field: str, *, output_field=MONEY):
-    total = (
+def _refunded_of_lines(field: str, *, output_field=MONEY, times=None):
+    """Sum over the lines of what was refunded of each (`field` of its refund items, times
+    `times` if given), aggregated only over lines whose order has refunds (a FILTER, so the
+    subquery runs for them alone); 0 when none."""
+    per_line = Subquery(
         RefundItem.objects.filter(order_item=OuterRef("pk"))
         .order_by()
         .values("order_item")
         .annotate(total=Sum(field))
-        .values("total")
+        .values("total"),
+        output_field=output_field,
     )
-    return _if_refunded(total, status_path="order__status", output_field=output_field)
+    value = per_line * F(times) if times else per_line
+    return Coalesce(
+        Sum(value, filter=Q(order__status__in=REFUNDED_STATUSES), output_field=output_field),
+        Value(0, output_field=output_field),
+    )
 
 
 @dataclass(frozen=True)
@@ -196,20 +191,20 @@ def product_sales(
     `revenue` includes VAT; `net_revenue` excludes it (line_total - tax_amount, whatever the VAT
     mode); `cost` is the unit cost recorded on the line at sale time.
     """
-    returned_qty = _refunded_of_line("quantity", output_field=QUANTITY)
-    returned_amount = _refunded_of_line("amount")
-    returned_tax = _refunded_of_line("tax_amount")
+    gross = Sum("line_total", output_field=MONEY)
+    returned = _refunded_of_lines("amount")
     rows = list(
         counted_lines(start, end, branch_id)
         .values("product_id")
         .annotate(
-            quantity_sold=Sum(F("quantity") - returned_qty, output_field=QUANTITY),
-            revenue=Sum(F("line_total") - returned_amount, output_field=MONEY),
-            net_revenue=Sum(
-                F("line_total") - F("tax_amount") - returned_amount + returned_tax,
-                output_field=MONEY,
-            ),
-            cost=Sum((F("quantity") - returned_qty) * F("unit_cost"), output_field=MONEY),
+            quantity_sold=Sum("quantity") - _refunded_of_lines("quantity", output_field=QUANTITY),
+            revenue=gross - returned,
+            net_revenue=gross
+            - Sum("tax_amount", output_field=MONEY)
+            - returned
+            + _refunded_of_lines("tax_amount"),
+            cost=Sum(F("quantity") * F("unit_cost"), output_field=MONEY)
+            - _refunded_of_lines("quantity", times="unit_cost"),
         )
         .annotate(gross_margin=F("net_revenue") - F("cost"))
         .order_by(*PRODUCT_ORDERINGS[ordering])[:limit]
