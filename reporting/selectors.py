@@ -11,9 +11,8 @@ number of orders; Python only fills the buckets (24 hours, the days of a period)
 averages. Order-level figures (counts, revenue, tax, discounts, items, payment methods) come
 from `sales.SalesRollup`, one row per branch, business day, hour and cashier, which the sale,
 refund and cancel transactions keep with the same rule (and `rebuild_sales_rollup` can
-recompute from the orders). Product figures read the order lines: what was refunded of a line
-is a correlated subquery behind a CASE on the order's status, so the database only runs it for
-orders that do have refunds.
+recompute from the orders). Product figures read `sales.ProductSalesRollup`, one row per
+branch, business day and product, kept the same way.
 """
 
 import calendar
@@ -22,34 +21,23 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import (
-    Case,
     DecimalField,
     F,
-    IntegerField,
-    OuterRef,
     QuerySet,
-    Subquery,
     Sum,
-    Value,
-    When,
 )
-from django.db.models.functions import Coalesce
 
 from accounts.models import Branch
 from catalog.models import Product, StockLevel
 from pospro.money import ZERO, quantize
 from sales.models import (
-    OrderItem,
-    OrderStatus,
     PaymentMethod,
-    RefundItem,
+    ProductSalesRollup,
     SalesRollup,
 )
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
-QUANTITY = IntegerField()
 #: Orders with at least one refund carry one of these statuses (set by sales.services).
-REFUNDED_STATUSES = (OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED)
 RATE_PLACES = Decimal("0.0001")
 PRODUCT_ORDERINGS = {
     "revenue": ("-revenue", "-quantity_sold", "product_id"),
@@ -59,39 +47,6 @@ PRODUCT_ORDERINGS = {
 
 
 # --- building blocks --------------------------------------------------------------------------
-
-
-def counted_lines(start: date, end: date, branch_id=None) -> QuerySet[OrderItem]:
-    lines = OrderItem.objects.filter(
-        order__business_date__gte=start, order__business_date__lte=end
-    ).exclude(order__status=OrderStatus.CANCELLED)
-    if branch_id:
-        lines = lines.filter(order__branch_id=branch_id)
-    return lines
-
-
-def _if_refunded(subquery: QuerySet, *, status_path: str, output_field):
-    """`subquery` (one value) when the order has refunds, else 0 without running it."""
-    zero = Value(0, output_field=output_field)
-    return Case(
-        When(
-            **{f"{status_path}__in": REFUNDED_STATUSES},
-            then=Coalesce(Subquery(subquery, output_field=output_field), zero),
-        ),
-        default=zero,
-        output_field=output_field,
-    )
-
-
-def _refunded_of_line(field: str, *, output_field=MONEY):
-    total = (
-        RefundItem.objects.filter(order_item=OuterRef("pk"))
-        .order_by()
-        .values("order_item")
-        .annotate(total=Sum(field))
-        .values("total")
-    )
-    return _if_refunded(total, status_path="order__status", output_field=output_field)
 
 
 @dataclass(frozen=True)
@@ -190,30 +145,44 @@ def product_sales(
     *, start: date, end: date, branch_id=None, ordering: str = "revenue", limit: int = 10
 ) -> list[dict]:
     """Products sold in the period, net of refunds, best first: one grouped query over the
-    lines (by product id alone, so it hashes narrow rows), then one for the names of the few
-    products kept.
+    product rollup (sales.ProductSalesRollup, kept by the sale, refund and cancel transactions),
+    then one for the names of the few products kept.
 
     `revenue` includes VAT; `net_revenue` excludes it (line_total - tax_amount, whatever the VAT
     mode); `cost` is the unit cost recorded on the line at sale time.
     """
-    returned_qty = _refunded_of_line("quantity", output_field=QUANTITY)
-    returned_amount = _refunded_of_line("amount")
-    returned_tax = _refunded_of_line("tax_amount")
+    rollup = ProductSalesRollup.objects.filter(business_date__gte=start, business_date__lte=end)
+    if branch_id:
+        rollup = rollup.filter(branch_id=branch_id)
+    orderings = {  # the rollup's own columns keep their names; aggregates are renamed
+        "revenue": "total_revenue",
+        "quantity_sold": "quantity_sold",
+        "gross_margin": "gross_margin",
+        "product_id": "product_id",
+    }
+    order_by = [
+        ("-" if key.startswith("-") else "") + orderings[key.lstrip("-")]
+        for key in PRODUCT_ORDERINGS[ordering]
+    ]
     rows = list(
-        counted_lines(start, end, branch_id)
-        .values("product_id")
+        rollup.values("product_id")
         .annotate(
-            quantity_sold=Sum(F("quantity") - returned_qty, output_field=QUANTITY),
-            revenue=Sum(F("line_total") - returned_amount, output_field=MONEY),
-            net_revenue=Sum(
-                F("line_total") - F("tax_amount") - returned_amount + returned_tax,
-                output_field=MONEY,
-            ),
-            cost=Sum((F("quantity") - returned_qty) * F("unit_cost"), output_field=MONEY),
+            counted_lines=Sum("lines"),
+            quantity_sold=Sum("quantity"),
+            total_revenue=Sum("revenue", output_field=MONEY),
+            total_net=Sum("net_revenue", output_field=MONEY),
+            total_cost=Sum("cost", output_field=MONEY),
         )
-        .annotate(gross_margin=F("net_revenue") - F("cost"))
-        .order_by(*PRODUCT_ORDERINGS[ordering])[:limit]
+        .filter(counted_lines__gt=0)
+        .annotate(gross_margin=F("total_net") - F("total_cost"))
+        .order_by(*order_by)[:limit]
     )
+    for row in rows:
+        row["revenue"], row["net_revenue"], row["cost"] = (
+            row["total_revenue"],
+            row["total_net"],
+            row["total_cost"],
+        )
     if not rows:
         return []
     names = {
