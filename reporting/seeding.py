@@ -657,12 +657,13 @@ def delete_demo(*, branch_ids: list) -> dict:
         "order lines": _delete(OrderItem.objects.filter(order__in=orders)),
     }
     deleted["orders"] = _delete(Order.objects.filter(pk__in=orders))
+    # The report rollups refer to the products and hold the deleted orders: recompute them.
+    rollup.rebuild()
     deleted["movements"] = _delete(StockMovement.objects.filter(product__in=products))
     deleted["stock levels"] = _delete(StockLevel.objects.filter(product__in=products))
     deleted["products"] = _delete(products)
     deleted["customers"] = _delete(customers)
     OrderSequence.objects.exclude(day__in=Order.objects.values("business_date")).delete()
-    rollup.rebuild()
     empty = [name for name, *_ in CATEGORIES]
     Category.objects.filter(name__in=empty, products__isnull=True).delete()
     return {name: count for name, count in deleted.items() if count}

@@ -11,10 +11,8 @@ number of orders; Python only fills the buckets (24 hours, the days of a period)
 averages. Order-level figures (counts, revenue, tax, discounts, items, payment methods) come
 from `sales.SalesRollup`, one row per branch, business day, hour and cashier, which the sale,
 refund and cancel transactions keep with the same rule (and `rebuild_sales_rollup` can
-recompute from the orders). Product figures read the order lines: what was refunded of a line
-is a correlated subquery summed under FILTER (WHERE the order's status says it has refunds), so
-the database runs it only for the lines of orders that do have refunds, and sums the other
-lines' plain columns.
+recompute from the orders). Product figures read `sales.ProductSalesRollup`, one row per
+branch, business day and product, kept the same way.
 """
 
 import calendar
@@ -25,31 +23,21 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import (
     DecimalField,
     F,
-    IntegerField,
-    OuterRef,
-    Q,
     QuerySet,
-    Subquery,
     Sum,
-    Value,
 )
-from django.db.models.functions import Coalesce
 
 from accounts.models import Branch
 from catalog.models import Product, StockLevel
 from pospro.money import ZERO, quantize
 from sales.models import (
-    OrderItem,
-    OrderStatus,
     PaymentMethod,
-    RefundItem,
+    ProductSalesRollup,
     SalesRollup,
 )
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
-QUANTITY = IntegerField()
 #: Orders with at least one refund carry one of these statuses (set by sales.services).
-REFUNDED_STATUSES = (OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED)
 RATE_PLACES = Decimal("0.0001")
 PRODUCT_ORDERINGS = {
     "revenue": ("-revenue", "-quantity_sold", "product_id"),
@@ -59,34 +47,6 @@ PRODUCT_ORDERINGS = {
 
 
 # --- building blocks --------------------------------------------------------------------------
-
-
-def counted_lines(start: date, end: date, branch_id=None) -> QuerySet[OrderItem]:
-    lines = OrderItem.objects.filter(
-        order__business_date__gte=start, order__business_date__lte=end
-    ).exclude(order__status=OrderStatus.CANCELLED)
-    if branch_id:
-        lines = lines.filter(order__branch_id=branch_id)
-    return lines
-
-
-def _refunded_of_lines(field: str, *, output_field=MONEY, times=None):
-    """Sum over the lines of what was refunded of each (`field` of its refund items, times
-    `times` if given), aggregated only over lines whose order has refunds (a FILTER, so the
-    subquery runs for them alone); 0 when none."""
-    per_line = Subquery(
-        RefundItem.objects.filter(order_item=OuterRef("pk"))
-        .order_by()
-        .values("order_item")
-        .annotate(total=Sum(field))
-        .values("total"),
-        output_field=output_field,
-    )
-    value = per_line * F(times) if times else per_line
-    return Coalesce(
-        Sum(value, filter=Q(order__status__in=REFUNDED_STATUSES), output_field=output_field),
-        Value(0, output_field=output_field),
-    )
 
 
 @dataclass(frozen=True)
@@ -185,30 +145,44 @@ def product_sales(
     *, start: date, end: date, branch_id=None, ordering: str = "revenue", limit: int = 10
 ) -> list[dict]:
     """Products sold in the period, net of refunds, best first: one grouped query over the
-    lines (by product id alone, so it hashes narrow rows), then one for the names of the few
-    products kept.
+    product rollup (sales.ProductSalesRollup, kept by the sale, refund and cancel transactions),
+    then one for the names of the few products kept.
 
     `revenue` includes VAT; `net_revenue` excludes it (line_total - tax_amount, whatever the VAT
     mode); `cost` is the unit cost recorded on the line at sale time.
     """
-    gross = Sum("line_total", output_field=MONEY)
-    returned = _refunded_of_lines("amount")
+    rollup = ProductSalesRollup.objects.filter(business_date__gte=start, business_date__lte=end)
+    if branch_id:
+        rollup = rollup.filter(branch_id=branch_id)
+    orderings = {  # the rollup's own columns keep their names; aggregates are renamed
+        "revenue": "total_revenue",
+        "quantity_sold": "quantity_sold",
+        "gross_margin": "gross_margin",
+        "product_id": "product_id",
+    }
+    order_by = [
+        ("-" if key.startswith("-") else "") + orderings[key.lstrip("-")]
+        for key in PRODUCT_ORDERINGS[ordering]
+    ]
     rows = list(
-        counted_lines(start, end, branch_id)
-        .values("product_id")
+        rollup.values("product_id")
         .annotate(
-            quantity_sold=Sum("quantity") - _refunded_of_lines("quantity", output_field=QUANTITY),
-            revenue=gross - returned,
-            net_revenue=gross
-            - Sum("tax_amount", output_field=MONEY)
-            - returned
-            + _refunded_of_lines("tax_amount"),
-            cost=Sum(F("quantity") * F("unit_cost"), output_field=MONEY)
-            - _refunded_of_lines("quantity", times="unit_cost"),
+            counted_lines=Sum("lines"),
+            quantity_sold=Sum("quantity"),
+            total_revenue=Sum("revenue", output_field=MONEY),
+            total_net=Sum("net_revenue", output_field=MONEY),
+            total_cost=Sum("cost", output_field=MONEY),
         )
-        .annotate(gross_margin=F("net_revenue") - F("cost"))
-        .order_by(*PRODUCT_ORDERINGS[ordering])[:limit]
+        .filter(counted_lines__gt=0)
+        .annotate(gross_margin=F("total_net") - F("total_cost"))
+        .order_by(*order_by)[:limit]
     )
+    for row in rows:
+        row["revenue"], row["net_revenue"], row["cost"] = (
+            row["total_revenue"],
+            row["total_net"],
+            row["total_cost"],
+        )
     if not rows:
         return []
     names = {

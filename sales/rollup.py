@@ -1,9 +1,10 @@
-"""Keeps `SalesRollup` in step with sales, inside the sale's own transaction.
+"""Keeps `SalesRollup` and `ProductSalesRollup` in step with sales, in the sale's transaction.
 
-Every event adds signed amounts to one row with a single INSERT ... ON CONFLICT DO UPDATE:
-a sale adds its totals, a cancellation subtracts them, a refund adds to `refunded` and takes
-its amount off the refund's payment method and its quantities off `items`. `rebuild()`
-recomputes every row from the orders, refunds and payments (backfills, checks).
+Every event adds signed amounts with one INSERT ... ON CONFLICT DO UPDATE per table: a sale
+adds its totals, a cancellation subtracts them, a refund adds to `refunded` and takes its
+amount off the refund's payment method and its quantities off `items` (and off its products).
+`rebuild()` recomputes every row from the orders, lines, refunds and payments (backfills,
+checks).
 """
 
 from decimal import Decimal
@@ -19,6 +20,7 @@ from sales.models import (
     OrderStatus,
     Payment,
     PaymentMethod,
+    ProductSalesRollup,
     Refund,
     RefundItem,
     SalesRollup,
@@ -27,6 +29,43 @@ from sales.models import (
 AMOUNTS = ("gross", "refunded", "tax", "discount", "cash", "card", "meal_card", "credit")
 COUNTS = ("orders", "items")
 COLUMNS = COUNTS + AMOUNTS
+
+
+PRODUCT_COLUMNS = ("lines", "quantity", "revenue", "net_revenue", "cost")
+
+
+def _add_products(order: Order, rows: dict) -> None:
+    """rows: {product_id: (lines, quantity, revenue, net_revenue, cost)} deltas."""
+    if not rows:
+        return
+    table = connection.ops.quote_name(ProductSalesRollup._meta.db_table)
+    names = ", ".join(PRODUCT_COLUMNS)
+    one = "(" + ", ".join(["%s"] * (3 + len(PRODUCT_COLUMNS))) + ")"
+    updates = ", ".join(f"{n} = {table}.{n} + excluded.{n}" for n in PRODUCT_COLUMNS)
+    params = []
+    for product_id in sorted(rows):  # a fixed order: concurrent upserts cannot deadlock
+        params += [order.branch_id, order.business_date, product_id, *rows[product_id]]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (branch_id, business_date, product_id, {names}) "  # noqa: S608
+            f"VALUES {', '.join([one] * len(rows))} "
+            f"ON CONFLICT (branch_id, business_date, product_id) DO UPDATE SET {updates}",
+            params,
+        )
+
+
+def _line_deltas(items, sign: int) -> dict:
+    rows: dict = {}
+    for item in items:
+        lines, qty, revenue, net, cost = rows.get(item.product_id, (0, 0, ZERO, ZERO, ZERO))
+        rows[item.product_id] = (
+            lines + sign,
+            qty + sign * item.quantity,
+            revenue + sign * item.line_total,
+            net + sign * (item.line_total - item.tax_amount),
+            cost + sign * item.quantity * item.unit_cost,
+        )
+    return rows
 
 
 def _add(order: Order, **deltas) -> None:
@@ -59,6 +98,7 @@ def _by_method(payments) -> dict[str, Decimal]:
 
 
 def record_sale(order: Order, items, payments) -> None:
+    _add_products(order, _line_deltas(items, 1))
     _add(
         order,
         orders=1,
@@ -71,6 +111,7 @@ def record_sale(order: Order, items, payments) -> None:
 
 
 def record_cancel(order: Order, items, payments) -> None:
+    _add_products(order, _line_deltas(items, -1))
     _add(
         order,
         orders=-1,
@@ -83,6 +124,18 @@ def record_cancel(order: Order, items, payments) -> None:
 
 
 def record_refund(order: Order, refund: Refund, refund_items) -> None:
+    rows: dict = {}
+    for part in refund_items:
+        item = part.order_item
+        _, qty, revenue, net, cost = rows.get(item.product_id, (0, 0, ZERO, ZERO, ZERO))
+        rows[item.product_id] = (
+            0,
+            qty - part.quantity,
+            revenue - part.amount,
+            net - (part.amount - part.tax_amount),
+            cost - part.quantity * item.unit_cost,
+        )
+    _add_products(order, rows)
     _add(
         order,
         refunded=refund.amount,
@@ -145,4 +198,55 @@ def rebuild() -> int:
         )
     )
     created = SalesRollup.objects.bulk_create([SalesRollup(**row) for row in rows], batch_size=2000)
+    return len(created) + _rebuild_products()
+
+
+def _rebuild_products() -> int:
+    ProductSalesRollup.objects.all().delete()
+    lines = OrderItem.objects.exclude(order__status=OrderStatus.CANCELLED)
+    money = {"output_field": ProductSalesRollup._meta.get_field("revenue")}
+
+    def refunded(field):
+        return (
+            RefundItem.objects.filter(order_item=OuterRef("pk"))
+            .order_by()
+            .values("order_item")
+            .annotate(total=Sum(field))
+            .values("total")
+        )
+
+    annotated = lines.annotate(
+        r_qty=Coalesce(Subquery(refunded("quantity")), 0, output_field=IntegerField()),
+        r_amount=Coalesce(Subquery(refunded("amount")), Value(ZERO), **money),
+        r_tax=Coalesce(Subquery(refunded("tax_amount")), Value(ZERO), **money),
+    )
+    rows = (
+        annotated.order_by()
+        .values(
+            "product_id", branch_id=F("order__branch_id"), business_date=F("order__business_date")
+        )
+        .annotate(  # new names: "quantity" would shadow the line's own field below
+            n_lines=Count("pk"),
+            n_quantity=Sum(F("quantity") - F("r_qty")),
+            n_revenue=Sum(F("line_total") - F("r_amount"), **money),
+            n_net=Sum(F("line_total") - F("tax_amount") - F("r_amount") + F("r_tax"), **money),
+            n_cost=Sum((F("quantity") - F("r_qty")) * F("unit_cost"), **money),
+        )
+    )
+    created = ProductSalesRollup.objects.bulk_create(
+        [
+            ProductSalesRollup(
+                branch_id=row["branch_id"],
+                business_date=row["business_date"],
+                product_id=row["product_id"],
+                lines=row["n_lines"],
+                quantity=row["n_quantity"],
+                revenue=row["n_revenue"],
+                net_revenue=row["n_net"],
+                cost=row["n_cost"],
+            )
+            for row in rows
+        ],
+        batch_size=5000,
+    )
     return len(created)

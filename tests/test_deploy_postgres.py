@@ -114,9 +114,11 @@ def migrations_on_disk() -> set[tuple[str, str]]:
 
 
 def waiting_for_lock(conn: psycopg.Connection) -> int:
+    """Sessions polling for the migration lock (migrate_locked retries pg_try_advisory_lock:
+    a waiter blocked in pg_advisory_lock would deadlock with CREATE INDEX CONCURRENTLY)."""
     return conn.execute(
-        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
-        " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+        " AND pid <> pg_backend_pid() AND query LIKE 'SELECT pg_try_advisory_lock%%'"
     ).fetchone()[0]
 
 

@@ -1,4 +1,5 @@
-"""A covering index for the report queries over order lines (PostgreSQL).
+"""A covering index for the report queries over order lines (PostgreSQL). Retired by 0002 once
+the reports moved to the sales rollups; kept for the databases that applied it.
 
 reporting has no models: this index sits on a sales table and serves reporting.selectors
 (verified with EXPLAIN ANALYZE on a million order lines, docs/reporting.md). With every column
@@ -18,7 +19,7 @@ INDEXES = {
         "(order_id) INCLUDE (id, product_id, quantity, line_total, tax_amount, unit_cost)",
     ),
 }
-#: Created by earlier versions of this migration, dropped by 0002 (reports read the rollup).
+#: Created by an earlier version of this migration, dropped by 0002 (reports read the rollups).
 RETIRED = ("reporting_order_branch_day", "reporting_order_day", "reporting_payment_order")
 
 

@@ -14,6 +14,16 @@ FIELDS = ("orders", "gross", "refunded", "tax", "discount", "items", "cash", "ca
           "meal_card", "credit")  # fmt: skip
 
 
+def product_snapshot():
+    from sales.models import ProductSalesRollup
+
+    rows = ProductSalesRollup.objects.values_list(
+        "branch_id", "business_date", "product_id", "lines", "quantity", "revenue",
+        "net_revenue", "cost",
+    )  # fmt: skip
+    return sorted(row for row in rows if any(row[3:]))
+
+
 def snapshot():
     rows = SalesRollup.objects.values_list(
         "branch_id", "business_date", "business_hour", "cashier_id", *FIELDS
@@ -50,9 +60,11 @@ def test_incremental_rollup_matches_a_rebuild(cashier_api, manager_api, branch):
     )
     manager_api.post(f"/api/v1/orders/{three['id']}/cancel", {"reason": "void"}, format="json")
 
-    incremental = snapshot()
+    incremental, products = snapshot(), product_snapshot()
     assert incremental, "sales wrote rollup rows"
+    assert products, "sales wrote product rollup rows"
     call_command("rebuild_sales_rollup", verbosity=0)
     assert snapshot() == incremental
+    assert product_snapshot() == products
     totals = SalesRollup.objects.values_list("orders", "items").first()
     assert totals is not None

@@ -48,20 +48,22 @@ class Command(BaseCommand):
             call_command("migrate", **migrate_options)
             return
 
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_try_advisory_lock(%s)", [MIGRATION_LOCK_KEY])
-            acquired = cursor.fetchone()[0]
-            if not acquired:
+        # Poll with pg_try_advisory_lock rather than block in pg_advisory_lock: a waiter blocked
+        # inside a statement keeps a transaction open, and a migration that builds an index
+        # CONCURRENTLY waits for every open transaction -> the two would deadlock.
+        deadline = time.monotonic() + lock_timeout
+        said = False
+        while True:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_try_advisory_lock(%s)", [MIGRATION_LOCK_KEY])
+                if cursor.fetchone()[0]:
+                    break
+            if time.monotonic() > deadline:
+                raise CommandError(f"The migration lock was not released within {lock_timeout} s.")
+            if not said:
                 self._say("Waiting for the migration lock held by another process...")
-                cursor.execute("SET lock_timeout = %s", [f"{lock_timeout}s"])
-                try:
-                    cursor.execute("SELECT pg_advisory_lock(%s)", [MIGRATION_LOCK_KEY])
-                except OperationalError as exc:
-                    raise CommandError(
-                        f"The migration lock was not released within {lock_timeout} s."
-                    ) from exc
-                finally:
-                    cursor.execute("RESET lock_timeout")
+                said = True
+            time.sleep(0.5)
         self._say("Migration lock acquired.")
         try:
             call_command("migrate", **migrate_options)
