@@ -10,7 +10,7 @@ checks).
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Count, F, IntegerField, OuterRef, Subquery, Sum, Value
+from django.db.models import Count, F, IntegerField, OuterRef, Subquery, Sum, UUIDField, Value
 from django.db.models.functions import Coalesce
 
 from pospro.money import ZERO
@@ -32,6 +32,12 @@ COLUMNS = COUNTS + AMOUNTS
 
 
 PRODUCT_COLUMNS = ("lines", "quantity", "revenue", "net_revenue", "cost")
+_UUID = UUIDField()
+
+
+def _id(value):
+    """A UUID as this database binds it in raw SQL (SQLite has no UUID type)."""
+    return _UUID.get_db_prep_value(value, connection)
 
 
 def _add_products(order: Order, rows: dict) -> None:
@@ -44,7 +50,7 @@ def _add_products(order: Order, rows: dict) -> None:
     updates = ", ".join(f"{n} = {table}.{n} + excluded.{n}" for n in PRODUCT_COLUMNS)
     params = []
     for product_id in sorted(rows):  # a fixed order: concurrent upserts cannot deadlock
-        params += [order.branch_id, order.business_date, product_id, *rows[product_id]]
+        params += [_id(order.branch_id), order.business_date, _id(product_id), *rows[product_id]]
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (branch_id, business_date, product_id, {names}) "  # noqa: S608
@@ -81,10 +87,10 @@ def _add(order: Order, **deltas) -> None:
             f"ON CONFLICT (branch_id, business_date, business_hour, cashier_id) "
             f"DO UPDATE SET {updates}",
             [
-                order.branch_id,
+                _id(order.branch_id),
                 order.business_date,
                 order.business_hour,
-                order.cashier_id,
+                _id(order.cashier_id),
                 *(values[name] for name in COLUMNS),
             ],
         )
