@@ -11,26 +11,17 @@ their field's decimal places, datetimes ISO 8601 in UTC with a `Z`, UUIDs string
 import threading
 import uuid
 from collections import OrderedDict
-from datetime import UTC, datetime
-from decimal import Decimal
 
 import orjson
 from django.db import connection
 
 from catalog import selectors
+from pospro.api.encoding import money, rate, timestamp
 
 FIELDS = (
     "id", "name", "barcode", "sku", "category__name", "price", "cost_price", "stock",
     "critical_stock_level", "vat_rate", "image_url", "is_active", "created_at", "changed_at",
 )  # fmt: skip
-
-CENT = Decimal("0.01")
-RATE = Decimal("0.0001")
-
-
-def _time(value: datetime) -> str:
-    text = value.astimezone(UTC).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def product_dict(row: dict, *, show_cost: bool) -> dict:
@@ -40,18 +31,18 @@ def product_dict(row: dict, *, show_cost: bool) -> dict:
         "barcode": row["barcode"],
         "sku": row["sku"],
         "category": row["category__name"],
-        "price": float(row["price"].quantize(CENT)),
+        "price": money(row["price"]),
     }
     if show_cost:
-        out["cost_price"] = float(row["cost_price"].quantize(CENT))
+        out["cost_price"] = money(row["cost_price"])
     out.update(
         stock=row["stock"],
         critical_stock_level=row["critical_stock_level"],
-        vat_rate=float(row["vat_rate"].quantize(RATE)),
+        vat_rate=rate(row["vat_rate"]),
         image_url=row["image_url"],
         is_active=row["is_active"],
-        created_at=_time(row["created_at"]),
-        updated_at=_time(row["changed_at"]),
+        created_at=timestamp(row["created_at"]),
+        updated_at=timestamp(row["changed_at"]),
     )
     return out
 

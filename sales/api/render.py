@@ -5,20 +5,9 @@ decimals, rates with four, UTC times with a `Z`. POST /orders is the busiest wri
 serializer machinery cost about a millisecond of CPU per sale.
 """
 
-from datetime import UTC, datetime
-from decimal import Decimal
-
-CENT = Decimal("0.01")
-RATE = Decimal("0.0001")
-
-
-def _money(value: Decimal) -> float:
-    return float(value.quantize(CENT))
-
-
-def _time(value: datetime) -> str:
-    text = value.astimezone(UTC).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
+from pospro.api.encoding import money as _money
+from pospro.api.encoding import rate as _rate
+from pospro.api.encoding import timestamp as _time
 
 
 def new_order_dict(order) -> dict:
@@ -47,7 +36,7 @@ def new_order_dict(order) -> dict:
                 "quantity": item.quantity,
                 "unit_price": _money(item.unit_price),
                 "discount_amount": _money(item.discount_amount),
-                "vat_rate": float(item.vat_rate.quantize(RATE)),
+                "vat_rate": _rate(item.vat_rate),
                 "tax_amount": _money(item.tax_amount),
                 "line_total": _money(item.line_total),
             }
