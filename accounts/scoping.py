@@ -25,10 +25,7 @@ def parse_uuid(value, *, field: str) -> uuid.UUID:
     try:
         return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
     except (TypeError, ValueError) as exc:
-        raise ValidationFailed(
-            f"{field}: must be a valid UUID.",
-            errors=[{"field": field, "code": "invalid", "message": "Must be a valid UUID."}],
-        ) from exc
+        raise ValidationFailed.field(field, "invalid", "Must be a valid UUID.") from exc
 
 
 def branch_filter(user, branch_id) -> uuid.UUID | None:
@@ -53,9 +50,8 @@ def branch_for_write(user, branch_id) -> Branch:
     """The branch a write goes to: the named one (admins, or one's own), else the caller's own."""
     if branch_id in (None, ""):
         if user.branch_id is None:
-            raise ValidationFailed(
-                "branch_id: required for users without a branch.",
-                errors=[{"field": "branch_id", "code": "required", "message": "Required."}],
+            raise ValidationFailed.field(
+                "branch_id", "required", "Required for users without a branch."
             )
         return user.branch
     branch_uuid = parse_uuid(branch_id, field="branch_id")

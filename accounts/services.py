@@ -12,7 +12,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import Branch, Role, User
-from pospro.exceptions import DomainError, Forbidden, NotFound, ValidationFailed
+from pospro.exceptions import DomainError, Forbidden, NotFound, ValidationFailed, field_error
 
 logger = logging.getLogger("pospro.accounts")
 
@@ -32,19 +32,12 @@ class TokenNotValid(DomainError):
     title = "Token not valid"
 
 
-def _field_error(field: str, code: str, message: str) -> ValidationFailed:
-    return ValidationFailed(
-        f"{field}: {message}", errors=[{"field": field, "code": code, "message": message}]
-    )
-
-
 def _validate_password(password: str, *, user: User | None, field: str) -> None:
     try:
         password_validation.validate_password(password, user=user)
     except DjangoValidationError as exc:
-        raise ValidationFailed(
-            f"{field}: " + " ".join(exc.messages),
-            errors=[{"field": field, "code": "weak_password", "message": m} for m in exc.messages],
+        raise ValidationFailed.of(
+            [field_error(field, "weak_password", message) for message in exc.messages]
         ) from exc
 
 
@@ -70,7 +63,7 @@ def user_register(
 ) -> User:
     """Admins create anyone; managers create cashiers of their own branch only."""
     if role not in Role.values:
-        raise _field_error("role", "invalid_choice", f'"{role}" is not a valid role.')
+        raise ValidationFailed.field("role", "invalid_choice", f'"{role}" is not a valid role.')
     if actor.role == Role.MANAGER:
         if role != Role.CASHIER:
             raise Forbidden("Managers may only register cashiers.")
@@ -82,15 +75,17 @@ def user_register(
         if branch_id not in (None, ""):
             branch = Branch.objects.filter(pk=branch_id).first()
             if branch is None:
-                raise _field_error("branch_id", "does_not_exist", "Unknown branch.")
+                raise ValidationFailed.field("branch_id", "does_not_exist", "Unknown branch.")
         if role != Role.ADMIN and branch is None:
-            raise _field_error("branch_id", "required", "Managers and cashiers need a branch.")
+            raise ValidationFailed.field(
+                "branch_id", "required", "Managers and cashiers need a branch."
+            )
     else:
         raise Forbidden("Only admins and managers may register users.")
 
     email = email.strip().lower()
     if User.objects.filter(email__iexact=email).exists():
-        raise _field_error("email", "unique", "A user with this email already exists.")
+        raise ValidationFailed.field("email", "unique", "A user with this email already exists.")
     candidate = User(email=email, name=name, role=role, branch=branch)
     _validate_password(password, user=candidate, field="password")
     try:
@@ -99,7 +94,9 @@ def user_register(
                 email=email, password=password, name=name, role=role, branch=branch
             )
     except IntegrityError as exc:  # a concurrent registration of the same email
-        raise _field_error("email", "unique", "A user with this email already exists.") from exc
+        raise ValidationFailed.field(
+            "email", "unique", "A user with this email already exists."
+        ) from exc
 
 
 def auth_login(*, email: str, password: str) -> dict:
@@ -152,11 +149,13 @@ def auth_logout(*, user: User, refresh_token: str) -> None:
     try:
         refresh = RefreshToken(refresh_token)
     except TokenError as exc:
-        raise _field_error(
+        raise ValidationFailed.field(
             "refresh_token", "token_not_valid", "Token is invalid or expired."
         ) from exc
     if str(refresh.get("user_id")) != str(user.pk):
-        raise _field_error("refresh_token", "token_not_valid", "Token belongs to another user.")
+        raise ValidationFailed.field(
+            "refresh_token", "token_not_valid", "Token belongs to another user."
+        )
     outstanding = OutstandingToken.objects.filter(jti=refresh["jti"]).first()
     if outstanding is not None:
         BlacklistedToken.objects.get_or_create(token=outstanding)
@@ -175,7 +174,7 @@ def user_change_password(*, user: User, old_password: str, new_password: str) ->
     # The request's user may be an authentication snapshot without the password hash.
     user = User.objects.select_for_update().get(pk=user.pk)
     if not user.check_password(old_password):
-        raise _field_error("old_password", "invalid", "The current password is wrong.")
+        raise ValidationFailed.field("old_password", "invalid", "The current password is wrong.")
     _validate_password(new_password, user=user, field="new_password")
     user.set_password(new_password)
     user.save(update_fields=["password"])
@@ -199,7 +198,7 @@ _BRANCH_FIELDS = ("code", "name", "address", "phone", "is_active")
 def branch_create(**fields) -> Branch:
     code = fields["code"].strip()
     if Branch.objects.filter(code__iexact=code).exists():
-        raise _field_error("code", "unique", "A branch with this code already exists.")
+        raise ValidationFailed.field("code", "unique", "A branch with this code already exists.")
     return Branch.objects.create(**{k: v for k, v in fields.items() if k in _BRANCH_FIELDS})
 
 
@@ -207,7 +206,7 @@ def branch_create(**fields) -> Branch:
 def branch_update(*, branch: Branch, **fields) -> Branch:
     code = fields.get("code")
     if code and Branch.objects.filter(code__iexact=code).exclude(pk=branch.pk).exists():
-        raise _field_error("code", "unique", "A branch with this code already exists.")
+        raise ValidationFailed.field("code", "unique", "A branch with this code already exists.")
     for key, value in fields.items():
         if key in _BRANCH_FIELDS:
             setattr(branch, key, value)

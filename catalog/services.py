@@ -178,9 +178,8 @@ def _apply(*, changes, reason, user, order_id, note, allow_negative) -> list[Sto
 
 def _reason_error(reason: str) -> ValidationFailed:
     allowed = ", ".join(MovementReason.values)
-    return ValidationFailed(
-        f"reason: unknown reason {reason!r}.",
-        errors=[{"field": "reason", "code": "invalid_choice", "message": f"One of: {allowed}."}],
+    return ValidationFailed.field(
+        "reason", "invalid_choice", f"Unknown reason {reason!r}; one of: {allowed}."
     )
 
 
@@ -202,21 +201,13 @@ def stock_adjust(
     if reason not in MovementReason.values:
         raise _reason_error(reason)
     if (quantity is None) == (new_stock is None):
-        raise ValidationFailed(
+        raise ValidationFailed.field(
+            None,
+            "invalid",
             "Send exactly one of quantity (a signed change) or new_stock (a count).",
-            errors=[
-                {
-                    "field": None,
-                    "code": "invalid",
-                    "message": "Send exactly one of quantity or new_stock.",
-                }
-            ],
         )
     if quantity == 0:
-        raise ValidationFailed(
-            "quantity: must not be 0.",
-            errors=[{"field": "quantity", "code": "invalid", "message": "Must not be 0."}],
-        )
+        raise ValidationFailed.field("quantity", "invalid", "Must not be 0.")
     if quantity is not None:
         movements = stock_apply(
             changes=[StockChange(product_id, branch.pk, quantity)],
@@ -258,17 +249,9 @@ def stock_transfer(
 ) -> list[StockMovement]:
     """Move stock between branches: `transfer_out` and `transfer_in` in one transaction."""
     if from_branch.pk == to_branch.pk:
-        raise ValidationFailed(
-            "to_branch_id: must differ from from_branch_id.",
-            errors=[
-                {"field": "to_branch_id", "code": "invalid", "message": "Must differ from source."}
-            ],
-        )
+        raise ValidationFailed.field("to_branch_id", "invalid", "Must differ from from_branch_id.")
     if quantity <= 0:
-        raise ValidationFailed(
-            "quantity: must be a positive whole number.",
-            errors=[{"field": "quantity", "code": "min_value", "message": "Must be at least 1."}],
-        )
+        raise ValidationFailed.field("quantity", "min_value", "Must be at least 1.")
     # Both rows locked up front, in the fixed order: A->B and B->A at once cannot deadlock.
     _lock_levels([(product_id, from_branch.pk), (product_id, to_branch.pk)])
     out = stock_apply(
@@ -288,12 +271,6 @@ def stock_transfer(
 
 
 # --- Products and categories ---------------------------------------------------------------------
-
-
-def _field_error(field: str, code: str, message: str) -> ValidationFailed:
-    return ValidationFailed(
-        f"{field}: {message}", errors=[{"field": field, "code": code, "message": message}]
-    )
 
 
 def _blank_to_none(value: str | None) -> str | None:
@@ -373,7 +350,7 @@ def product_create(
     an `initial` movement, so the ledger explains it like any other stock.
     """
     if stock is not None and stock < 0:
-        raise _field_error("stock", "min_value", "Must be at least 0.")
+        raise ValidationFailed.field("stock", "min_value", "Must be at least 0.")
     branch = branch_for_write(user, branch_id) if stock else None
     product = Product(
         name=name,
@@ -424,7 +401,7 @@ def product_update(
     if stock is not None and stock != product_stock(
         product_id=product.pk, branch_id=context_branch_id
     ):
-        raise _field_error(
+        raise ValidationFailed.field(
             "stock",
             "read_only",
             "Stock cannot be changed here; use PATCH /api/v1/products/{id}/stock.",
@@ -467,9 +444,9 @@ def product_deactivate(*, product: Product) -> Product:
 def _check_category_name(name: str, *, exclude_pk=None) -> str:
     name = name.strip()
     if not name:
-        raise _field_error("name", "blank", "This field may not be blank.")
+        raise ValidationFailed.field("name", "blank", "This field may not be blank.")
     if Category.objects.filter(name__iexact=name).exclude(pk=exclude_pk).exists():
-        raise _field_error("name", "unique", "A category with this name already exists.")
+        raise ValidationFailed.field("name", "unique", "A category with this name already exists.")
     return name
 
 
@@ -480,7 +457,9 @@ def category_create(*, name: str) -> Category:
         with transaction.atomic():
             category.save(force_insert=True)
     except IntegrityError as exc:
-        raise _field_error("name", "unique", "A category with this name already exists.") from exc
+        raise ValidationFailed.field(
+            "name", "unique", "A category with this name already exists."
+        ) from exc
     invalidate_on_commit()
     return category
 
@@ -497,7 +476,9 @@ def category_update(*, category: Category, name: str | None = None) -> Category:
         with transaction.atomic():
             category.save(update_fields=["name"])
     except IntegrityError as exc:
-        raise _field_error("name", "unique", "A category with this name already exists.") from exc
+        raise ValidationFailed.field(
+            "name", "unique", "A category with this name already exists."
+        ) from exc
     products = Product.objects.filter(category=category)
     product_ids = list(products.values_list("pk", flat=True))
     products.update(updated_at=timezone.now())

@@ -16,10 +16,28 @@ class DomainError(Exception):
             self.code = code
 
 
+def field_error(field: str | None, code: str, message: str) -> dict:
+    """One entry of a problem's `errors` list."""
+    return {"field": field, "code": code, "message": message}
+
+
 class ValidationFailed(DomainError):
     status_code = 400
     code = "validation_error"
     title = "Validation error"
+
+    @classmethod
+    def of(cls, errors: list[dict]) -> "ValidationFailed":
+        """A 400 naming every problem; the detail quotes the first."""
+        first = errors[0]
+        detail = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
+        if len(errors) > 1:
+            detail = f"{len(errors)} problems: {detail} ..."
+        return cls(detail, errors=errors)
+
+    @classmethod
+    def field(cls, field: str | None, code: str, message: str) -> "ValidationFailed":
+        return cls.of([field_error(field, code, message)])
 
 
 class Conflict(DomainError):

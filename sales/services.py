@@ -24,7 +24,7 @@ from accounts.scoping import branch_for_write
 from catalog.models import MovementReason, Product
 from catalog.services import StockChange, stock_apply
 from pospro.clock import business_today, local
-from pospro.exceptions import Conflict, Forbidden, NotFound, ValidationFailed
+from pospro.exceptions import Conflict, Forbidden, NotFound, ValidationFailed, field_error
 from pospro.money import ZERO, quantize
 from sales import events, metrics, rollup
 from sales.exceptions import IdempotencyInProgress, IdempotencyKeyMismatch
@@ -45,18 +45,6 @@ from sales.pricing import LineInput, PricedOrder, price_order
 logger = logging.getLogger("pospro.sales")
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
-
-
-def _error(field_path: str | None, code: str, message: str) -> dict:
-    return {"field": field_path, "code": code, "message": message}
-
-
-def _invalid(errors: list[dict]) -> ValidationFailed:
-    first = errors[0]
-    detail = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
-    if len(errors) > 1:
-        detail = f"{len(errors)} problems: {detail} ..."
-    return ValidationFailed(detail, errors=errors)
 
 
 # --- Quoting: the engine shared by calculate and create ---------------------------------------
@@ -100,7 +88,7 @@ def _resolve_cashier(actor: User, cashier_id, branch) -> User:
         raise Forbidden("Cashiers sell as themselves: cashier_id must be your own id.")
     cashier = User.objects.filter(pk=cashier_id, is_active=True).first()
     if cashier is None or (cashier.role != Role.ADMIN and cashier.branch_id != branch.pk):
-        raise _invalid([_error("cashier_id", "invalid", "No active user of this branch.")])
+        raise ValidationFailed.field("cashier_id", "invalid", "No active user of this branch.")
     return cashier
 
 
@@ -109,13 +97,13 @@ def _resolve_customer(customer_id) -> Customer | None:
         return None
     customer = Customer.objects.filter(pk=customer_id, is_active=True).first()
     if customer is None:
-        raise _invalid([_error("customer_id", "does_not_exist", "Unknown customer.")])
+        raise ValidationFailed.field("customer_id", "does_not_exist", "Unknown customer.")
     return customer
 
 
 def _price_lines(actor: User, items: list[ItemRequest], order_discount: Decimal):
     if not items:
-        raise _invalid([_error("items", "required", "An order needs at least one item.")])
+        raise ValidationFailed.field("items", "required", "An order needs at least one item.")
     ids = {item.product_id for item in items}
     products = {p.pk: p for p in Product.objects.filter(pk__in=ids).select_related(None)}
     errors, lines, chosen = [], [], []
@@ -124,13 +112,13 @@ def _price_lines(actor: User, items: list[ItemRequest], order_discount: Decimal)
         product = products.get(item.product_id)
         path = f"items[{index}]"
         if product is None or not product.is_active:
-            errors.append(_error(f"{path}.product_id", "does_not_exist", "Unknown product."))
+            errors.append(field_error(f"{path}.product_id", "does_not_exist", "Unknown product."))
             continue
         price = product.price
         if item.unit_price is not None and item.unit_price != product.price:
             if not may_override:
                 errors.append(
-                    _error(
+                    field_error(
                         f"{path}.unit_price",
                         "price_mismatch",
                         f"The current price is {product.price}; refresh the catalog.",
@@ -141,7 +129,7 @@ def _price_lines(actor: User, items: list[ItemRequest], order_discount: Decimal)
         gross = quantize(price * item.quantity)
         if item.discount_amount > gross:
             errors.append(
-                _error(
+                field_error(
                     f"{path}.discount_amount",
                     "discount_too_large",
                     f"Discount {item.discount_amount} exceeds the line amount {gross}.",
@@ -151,17 +139,13 @@ def _price_lines(actor: User, items: list[ItemRequest], order_discount: Decimal)
         lines.append(LineInput(price, item.quantity, product.vat_rate, item.discount_amount))
         chosen.append(product)
     if errors:
-        raise _invalid(errors)
+        raise ValidationFailed.of(errors)
     base = sum((quantize(line.unit_price * line.quantity) - line.discount for line in lines), ZERO)
     if order_discount > base:
-        raise _invalid(
-            [
-                _error(
-                    "discount_amount",
-                    "discount_too_large",
-                    f"Order discount {order_discount} exceeds the amount {base}.",
-                )
-            ]
+        raise ValidationFailed.field(
+            "discount_amount",
+            "discount_too_large",
+            f"Order discount {order_discount} exceeds the amount {base}.",
         )
     return chosen, lines
 
@@ -174,39 +158,29 @@ def _check_payments(
     for index, payment in enumerate(payments):
         if payment.method == PaymentMethod.CREDIT and customer is None:
             errors.append(
-                _error(
+                field_error(
                     f"payments[{index}].method",
                     "customer_required",
                     "Credit (on account) payments need a customer_id.",
                 )
             )
     if errors:
-        raise _invalid(errors)
+        raise ValidationFailed.of(errors)
     paid = sum((p.amount for p in payments), ZERO)
     if not payments and not required:
         return [], ZERO, ZERO
     if paid < total:
-        raise _invalid(
-            [
-                _error(
-                    "payments",
-                    "insufficient_payment",
-                    f"Paid {paid}, total {total}: {total - paid} short.",
-                )
-            ]
+        raise ValidationFailed.field(
+            "payments", "insufficient_payment", f"Paid {paid}, total {total}: {total - paid} short."
         )
     cash = sum((p.amount for p in payments if p.method == PaymentMethod.CASH), ZERO)
     change = paid - total
     if change > cash:
-        raise _invalid(
-            [
-                _error(
-                    "payments",
-                    "overpayment",
-                    f"Only cash may exceed the total: non-cash tenders {paid - cash} "
-                    f"exceed the total {total}.",
-                )
-            ]
+        raise ValidationFailed.field(
+            "payments",
+            "overpayment",
+            f"Only cash may exceed the total: non-cash tenders {paid - cash} "
+            f"exceed the total {total}.",
         )
     # Change comes out of the cash tenders, last first.
     applied = [p.amount for p in payments]
@@ -511,7 +485,7 @@ def order_refund(
     if order.status in (OrderStatus.CANCELLED, OrderStatus.REFUNDED):
         raise Conflict(f"The order is {order.status}; nothing is left to refund.")
     if not items:
-        raise _invalid([_error("items", "required", "Name at least one line to refund.")])
+        raise ValidationFailed.field("items", "required", "Name at least one line to refund.")
     order_items = {item.pk: item for item in order.items.all()}
     refunded = {item_id: [0, ZERO, ZERO] for item_id in order_items}
     for row in RefundItem.objects.filter(order_item__order=order).values(
@@ -528,17 +502,17 @@ def order_refund(
         path = f"items[{index}]"
         if item is None:
             errors.append(
-                _error(f"{path}.order_item_id", "does_not_exist", "Not a line of this order.")
+                field_error(f"{path}.order_item_id", "does_not_exist", "Not a line of this order.")
             )
             continue
         if item.pk in seen:
-            errors.append(_error(f"{path}.order_item_id", "duplicate", "Line named twice."))
+            errors.append(field_error(f"{path}.order_item_id", "duplicate", "Line named twice."))
             continue
         seen.add(item.pk)
         left = item.quantity - refunded[item.pk][0]
         if request.quantity > left:
             errors.append(
-                _error(
+                field_error(
                     f"{path}.quantity",
                     "exceeds_refundable",
                     f"Only {left} of {item.quantity} can still be refunded.",
@@ -553,11 +527,11 @@ def order_refund(
             tax = quantize(item.tax_amount * request.quantity / item.quantity)
         lines.append((item, request.quantity, amount, tax))
     if errors:
-        raise _invalid(errors)
+        raise ValidationFailed.of(errors)
 
     method = method or _default_refund_method(order)
     if method == PaymentMethod.CREDIT and order.customer_id is None:
-        raise _invalid([_error("method", "customer_required", "The order has no customer.")])
+        raise ValidationFailed.field("method", "customer_required", "The order has no customer.")
 
     now = timezone.now()
     moment = local(now)

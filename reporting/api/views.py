@@ -131,6 +131,20 @@ class DaySeriesTableMixin:
         )
 
 
+class ItemsTableMixin:
+    """CSV of a period report's `items`, one column per name in `columns`."""
+
+    columns: list[str]
+
+    def table(self, body, arguments):
+        period = body["period"]
+        return CsvTable(
+            self.columns,
+            [[row[c] for c in self.columns] for row in body["items"]],
+            f"pospro-{self.name}-{period['start_date']}_{period['end_date']}.csv",
+        )
+
+
 @_report_schema(
     s.WeeklyQuerySerializer,
     s.WeeklyReportSerializer,
@@ -186,7 +200,7 @@ class MonthlyReportView(DaySeriesTableMixin, ReportView):
     summary="Products report: quantities, revenue, cost and margin per product",
     description="Cost is the unit cost recorded on each order line at sale time.",
 )
-class ProductReportView(ReportView):
+class ProductReportView(ItemsTableMixin, ReportView):
     name = "products"
     query_serializer = s.ProductsQuerySerializer
     output_serializer = s.ProductReportSerializer
@@ -209,14 +223,6 @@ class ProductReportView(ReportView):
     def compute(self, **arguments):
         return selectors.product_report(**arguments)
 
-    def table(self, body, arguments):
-        period = body["period"]
-        return CsvTable(
-            self.columns,
-            [[row[c] for c in self.columns] for row in body["items"]],
-            f"pospro-products-{period['start_date']}_{period['end_date']}.csv",
-        )
-
 
 @_report_schema(
     s.CashiersQuerySerializer,
@@ -224,7 +230,7 @@ class ProductReportView(ReportView):
     summary="Cashiers report: orders, revenue and refunds per cashier, best first",
     description="Cashiers with no orders in the period are not listed.",
 )
-class CashierReportView(ReportView):
+class CashierReportView(ItemsTableMixin, ReportView):
     name = "cashiers"
     query_serializer = s.CashiersQuerySerializer
     output_serializer = s.CashierReportSerializer
@@ -239,14 +245,6 @@ class CashierReportView(ReportView):
     def compute(self, **arguments):
         return selectors.cashier_report(**arguments)
 
-    def table(self, body, arguments):
-        period = body["period"]
-        return CsvTable(
-            self.columns,
-            [[row[c] for c in self.columns] for row in body["items"]],
-            f"pospro-cashiers-{period['start_date']}_{period['end_date']}.csv",
-        )
-
 
 @_report_schema(
     s.BranchesQuerySerializer,
@@ -256,7 +254,7 @@ class CashierReportView(ReportView):
     "business day for its total minus what was refunded of it; cancelled orders count for "
     "nothing. Days are business-local (POSPRO_TIME_ZONE).",
 )
-class BranchReportView(ReportView):
+class BranchReportView(ItemsTableMixin, ReportView):
     name = "branches"
     permission_classes = [IsAdmin]
     query_serializer = s.BranchesQuerySerializer
@@ -274,14 +272,6 @@ class BranchReportView(ReportView):
 
     def compute(self, **arguments):
         return selectors.branch_report(**arguments)
-
-    def table(self, body, arguments):
-        period = body["period"]
-        return CsvTable(
-            self.columns,
-            [[row[c] for c in self.columns] for row in body["items"]],
-            f"pospro-branches-{period['start_date']}_{period['end_date']}.csv",
-        )
 
 
 class OrderStatsView(APIView):
