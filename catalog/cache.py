@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
+from pospro import cache_batch
 from pospro.api.response_cache import cached_bytes
 
 CATALOG_VERSION_KEY = "catalog:v"
@@ -35,18 +36,9 @@ def product_version(product_id) -> int:
     return cache.get(product_version_key(product_id)) or 0
 
 
-def _bump(key: str) -> None:
-    try:
-        cache.incr(key)
-    except ValueError:
-        if not cache.add(key, time.time_ns(), timeout=None):
-            cache.incr(key)
-
-
 def bump_now(product_ids: Iterable = ()) -> None:
-    _bump(CATALOG_VERSION_KEY)
-    for product_id in set(product_ids):
-        _bump(product_version_key(product_id))
+    keys = [CATALOG_VERSION_KEY, *(product_version_key(pid) for pid in set(product_ids))]
+    cache_batch.bump(keys, start=time.time_ns())
 
 
 def invalidate_on_commit(product_ids: Iterable = ()) -> None:

@@ -10,10 +10,37 @@ API abuse limits that is the usual trade for one round trip.
 import hashlib
 import math
 import time
+from typing import NamedTuple
 
 from django.conf import settings
-from django.core.cache import cache
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
+
+from pospro import cache_batch
+
+USER_KEY = "throttle:user:%s"
+
+
+class Window(NamedTuple):
+    """The fixed window a request falls in: its counter key, size and the rate's limit."""
+
+    key: str
+    period: int
+    limit: int
+    wait: float
+
+
+def window_for(key: str, rate: str | None, now: float | None = None) -> Window | None:
+    if not rate:
+        return None
+    limit, period = SimpleRateThrottle.parse_rate(None, rate)
+    now = time.time() if now is None else now
+    number = int(now // period)
+    return Window(f"{key}:{number}", period, limit, (number + 1) * period - now)
+
+
+def user_window(user_id) -> Window | None:
+    """The per-user window now; authentication counts it in its own round trip."""
+    return window_for(USER_KEY % user_id, settings.POSPRO_THROTTLE_RATES.get("user"))
 
 
 class SettingsRateThrottle(BaseThrottle):
@@ -29,19 +56,17 @@ class SettingsRateThrottle(BaseThrottle):
     def allow_request(self, request, view) -> bool:
         rate = self.get_rate()
         key = self.get_cache_key(request, view) if rate else None
-        if key is None:
+        window = window_for(key, rate) if key else None
+        if window is None:
             return True
-        limit, period = SimpleRateThrottle.parse_rate(None, rate)
-        now = time.time()
-        window = int(now // period)
-        window_key = f"{key}:{window}"
-        try:
-            count = cache.incr(window_key)
-        except ValueError:  # first request of the window
-            count = 1 if cache.add(window_key, 1, timeout=period + 1) else cache.incr(window_key)
-        self.wait_seconds = (window + 1) * period - now
+        counted = getattr(request, "pospro_throttle", None)
+        if counted is not None and counted[0] == window.key:
+            count = counted[1]  # counted by authentication, in the snapshot's round trip
+        else:
+            _, count = cache_batch.fetch([], counter=window.key, counter_ttl=window.period + 1)
+        self.wait_seconds = window.wait
         # None: the cache is unreachable (errors ignored); let the request through.
-        return count is None or count <= limit
+        return count is None or count <= window.limit
 
     def wait(self) -> float:
         return math.ceil(self.wait_seconds)
@@ -54,7 +79,7 @@ class UserRateThrottle(SettingsRateThrottle):
 
     def get_cache_key(self, request, view):
         if request.user and request.user.is_authenticated:
-            return self.cache_format % {"scope": "user", "ident": request.user.pk}
+            return USER_KEY % request.user.pk
         return self.cache_format % {"scope": "anon", "ident": self.get_ident(request)}
 
 
