@@ -70,6 +70,41 @@ def _render(data) -> bytes:
     return JSONRenderer().render(data)
 
 
+def _read_context(user, query_params) -> tuple[UUID | None, bool]:
+    """The context branch and whether the caller sees cost prices: both part of a cache key."""
+    branch_id = selectors.context_branch_id(user, query_params.get("branch_id"))
+    return branch_id, user.role != Role.CASHIER
+
+
+def detail_bytes(user, pk, query_params) -> bytes:
+    """GET /products/{id}, rendered (DRF view and lean view alike)."""
+    product_id = UUID(str(pk))  # one spelling per product, or a cached entry would escape bumps
+    branch_id, show_cost = _read_context(user, query_params)
+
+    def compute() -> bytes:
+        body = fast.render_detail(product_id, branch_id=branch_id, show_cost=show_cost)
+        if body is None:
+            raise NotFound("Product not found.")
+        return body
+
+    return read_through(
+        "detail", [product_version_key(product_id)], (product_id, show_cost, branch_id), compute
+    )
+
+
+def barcode_bytes(user, barcode: str, query_params) -> bytes:
+    """GET /products/barcode/{barcode}, rendered (DRF view and lean view alike)."""
+    branch_id, show_cost = _read_context(user, query_params)
+
+    def compute() -> bytes:
+        body = fast.render_barcode(barcode, branch_id=branch_id, show_cost=show_cost)
+        if body is None:
+            raise NotFound("No active product has this barcode.")
+        return body
+
+    return read_through("barcode", [CATALOG_VERSION_KEY], (show_cost, branch_id, barcode), compute)
+
+
 class ProductViewSet(viewsets.GenericViewSet):
     """Everyone reads the catalog; managers and admins write it; stock changes are per branch."""
 
@@ -135,23 +170,7 @@ class ProductViewSet(viewsets.GenericViewSet):
         tags=["products"],
     )
     def retrieve(self, request, pk):
-        product_id = UUID(pk)  # one spelling per product, or a cached entry would escape bumps
-        branch_id = self._context_branch()
-        show_cost = self._show_cost()
-
-        def compute() -> bytes:
-            body = fast.render_detail(product_id, branch_id=branch_id, show_cost=show_cost)
-            if body is None:
-                raise NotFound("Product not found.")
-            return body
-
-        content = read_through(
-            "detail",
-            [product_version_key(product_id)],
-            (product_id, show_cost, branch_id),
-            compute,
-        )
-        return _json(content)
+        return _json(detail_bytes(request.user, pk, request.query_params))
 
     @extend_schema(
         parameters=[BRANCH_PARAM],
@@ -161,18 +180,7 @@ class ProductViewSet(viewsets.GenericViewSet):
     )
     @action(detail=False, url_path=r"barcode/(?P<barcode>[^/]+)", filter_backends=[])
     def barcode(self, request, barcode: str):
-        branch_id = self._context_branch()
-        show_cost = self._show_cost()
-
-        def compute() -> bytes:
-            body = fast.render_barcode(barcode, branch_id=branch_id, show_cost=show_cost)
-            if body is None:
-                raise NotFound("No active product has this barcode.")
-            return body
-
-        return _json(
-            read_through("barcode", [CATALOG_VERSION_KEY], (show_cost, branch_id, barcode), compute)
-        )
+        return _json(barcode_bytes(request.user, barcode, request.query_params))
 
     @extend_schema(
         parameters=[
