@@ -116,6 +116,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # JIT compiling costs more than it saves on this app's short queries: it took 1.2 s of a
     # 1.8 s report on a million order lines (docs/reporting.md).
     DATABASES["default"]["OPTIONS"].setdefault("options", "-c jit=off")
+    # Parameters bound by the server instead of quoted into the SQL by psycopg in Python, so
+    # psycopg prepares a statement after its 5th run on a connection (bench/README.md).
+    DATABASES["default"]["OPTIONS"].setdefault(
+        "server_side_binding", env_bool("DB_SERVER_SIDE_BINDING", True)
+    )
 else:
     DATABASES["default"].setdefault("OPTIONS", {})
     # SQLite: wait on a busy database instead of failing at once (demo only).

@@ -10,9 +10,10 @@ checks).
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Count, F, IntegerField, OuterRef, Subquery, Sum, UUIDField, Value
+from django.db.models import Count, F, IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
+from pospro.db import uuid_param
 from pospro.money import ZERO
 from sales.models import (
     Order,
@@ -32,12 +33,6 @@ COLUMNS = COUNTS + AMOUNTS
 
 
 PRODUCT_COLUMNS = ("lines", "quantity", "revenue", "net_revenue", "cost")
-_UUID = UUIDField()
-
-
-def _id(value):
-    """A UUID as this database binds it in raw SQL (SQLite has no UUID type)."""
-    return _UUID.get_db_prep_value(value, connection)
 
 
 def _add_products(order: Order, rows: dict) -> None:
@@ -50,7 +45,12 @@ def _add_products(order: Order, rows: dict) -> None:
     updates = ", ".join(f"{n} = {table}.{n} + excluded.{n}" for n in PRODUCT_COLUMNS)
     params = []
     for product_id in sorted(rows):  # a fixed order: concurrent upserts cannot deadlock
-        params += [_id(order.branch_id), order.business_date, _id(product_id), *rows[product_id]]
+        params += [
+            uuid_param(order.branch_id),
+            order.business_date,
+            uuid_param(product_id),
+            *rows[product_id],
+        ]
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (branch_id, business_date, product_id, {names}) "  # noqa: S608
@@ -87,10 +87,10 @@ def _add(order: Order, **deltas) -> None:
             f"ON CONFLICT (branch_id, business_date, business_hour, cashier_id) "
             f"DO UPDATE SET {updates}",
             [
-                _id(order.branch_id),
+                uuid_param(order.branch_id),
                 order.business_date,
                 order.business_hour,
-                _id(order.cashier_id),
+                uuid_param(order.cashier_id),
                 *(values[name] for name in COLUMNS),
             ],
         )

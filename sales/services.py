@@ -24,6 +24,7 @@ from accounts.scoping import branch_for_write
 from catalog.models import MovementReason, Product
 from catalog.services import StockChange, stock_apply
 from pospro.clock import business_today, local
+from pospro.db import insert_rows, uuid_param
 from pospro.exceptions import Conflict, Forbidden, NotFound, ValidationFailed, field_error
 from pospro.money import ZERO, quantize
 from sales import events, metrics, rollup
@@ -101,11 +102,21 @@ def _resolve_customer(customer_id) -> Customer | None:
     return customer
 
 
+def _products_by_id(ids: set) -> dict:
+    if connection.vendor == "postgresql":
+        # One statement text for any number of lines: prepared once per connection.
+        found = Product.objects.raw(
+            "SELECT * FROM catalog_product WHERE id = ANY(%s::uuid[])", [list(ids)]
+        )
+    else:
+        found = Product.objects.filter(pk__in=ids)
+    return {product.pk: product for product in found}
+
+
 def _price_lines(actor: User, items: list[ItemRequest], order_discount: Decimal):
     if not items:
         raise ValidationFailed.field("items", "required", "An order needs at least one item.")
-    ids = {item.product_id for item in items}
-    products = {p.pk: p for p in Product.objects.filter(pk__in=ids).select_related(None)}
+    products = _products_by_id({item.product_id for item in items})
     errors, lines, chosen = [], [], []
     may_override = actor.role in (Role.ADMIN, Role.MANAGER)
     for index, item in enumerate(items):
@@ -252,7 +263,7 @@ def _next_order_number(day) -> str:
 
 def _insert_order(order_id: UUID, quote: Quote, now, moment) -> Order:
     priced = quote.priced
-    return Order.objects.create(
+    order = Order(
         id=order_id,
         order_number=_next_order_number(moment.date()),
         branch=quote.branch,
@@ -271,6 +282,7 @@ def _insert_order(order_id: UUID, quote: Quote, now, moment) -> Order:
         business_hour=moment.hour,
         created_at=now,
     )
+    return insert_rows([order])[0]
 
 
 @transaction.atomic
@@ -306,7 +318,7 @@ def _create_order(*, actor: User, order_id: UUID | None, **quote_args) -> Order:
     except IntegrityError as exc:  # a till id already used (by another user, or raced)
         raise Conflict("An order with this id already exists.") from exc
     order._prefetched_objects_cache = {
-        "items": OrderItem.objects.bulk_create(
+        "items": insert_rows(
             [
                 OrderItem(
                     order=order,
@@ -331,7 +343,7 @@ def _create_order(*, actor: User, order_id: UUID | None, **quote_args) -> Order:
                 )
             ]
         ),
-        "payments": Payment.objects.bulk_create(
+        "payments": insert_rows(
             [
                 Payment(
                     order=order,
@@ -409,7 +421,15 @@ def order_place(
                     "A request with this Idempotency-Key is still being processed; retry shortly."
                 )
         now = timezone.now()
-        existing = IdempotencyKey.objects.filter(user=actor, key=idempotency_key).first()
+        existing = next(
+            iter(
+                IdempotencyKey.objects.raw(
+                    "SELECT * FROM sales_idempotencykey WHERE user_id = %s AND key = %s",
+                    [uuid_param(actor.pk), idempotency_key],
+                )
+            ),
+            None,
+        )
         if existing is not None and existing.expires_at <= now:
             existing.delete()
             existing = None
@@ -423,15 +443,19 @@ def order_place(
         body = render(order)
         try:
             with transaction.atomic(savepoint=False):
-                IdempotencyKey.objects.create(
-                    user=actor,
-                    key=idempotency_key,
-                    request_hash=request_hash,
-                    response_status=201,
-                    response_body=json.loads(json.dumps(body, cls=JSONEncoder)),
-                    order=order,
-                    created_at=now,
-                    expires_at=now + IDEMPOTENCY_TTL,
+                insert_rows(
+                    [
+                        IdempotencyKey(
+                            user=actor,
+                            key=idempotency_key,
+                            request_hash=request_hash,
+                            response_status=201,
+                            response_body=json.loads(json.dumps(body, cls=JSONEncoder)),
+                            order=order,
+                            created_at=now,
+                            expires_at=now + IDEMPOTENCY_TTL,
+                        )
+                    ]
                 )
         except IntegrityError as exc:  # only without advisory locks (SQLite demo)
             raise IdempotencyInProgress(
