@@ -41,8 +41,9 @@ def _problem_response(exc) -> HttpResponse:
     response = HttpResponse(
         orjson.dumps(answer.data), status=answer.status_code, content_type=answer.content_type
     )
-    for name, value in answer.items():
-        response[name] = value
+    for name, value in answer.items():  # WWW-Authenticate, Retry-After
+        if name.lower() != "content-type":
+            response[name] = value
     return response
 
 
