@@ -12,6 +12,7 @@ from django.db.models import (
     DateTimeField,
     Exists,
     F,
+    FilteredRelation,
     IntegerField,
     Max,
     OuterRef,
@@ -62,6 +63,14 @@ def products_with_stock(*, branch_id: UUID | None) -> QuerySet:
     context branch: the product as a till sees it changed then (the API's `updated_at`), so an
     incremental sync (`updated_since`) also picks up new stock.
     """
+    products = Product.objects.select_related("category")
+    if branch_id is not None:
+        # One level row per (product, branch): a join, not two correlated subqueries a row.
+        return products.annotate(
+            level=FilteredRelation("stock_levels", condition=Q(stock_levels__branch_id=branch_id)),
+            stock=Coalesce(F("level__quantity"), 0),
+            changed_at=Greatest(F("updated_at"), Coalesce(F("level__updated_at"), F("updated_at"))),
+        )
     stock_changed = _levels(branch_id).annotate(last=Max("updated_at")).values("last")
     return _with_stock(Product.objects.select_related("category"), branch_id).annotate(
         changed_at=Greatest(

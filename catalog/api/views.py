@@ -9,6 +9,7 @@ from uuid import UUID
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
@@ -76,6 +77,32 @@ def _read_context(user, query_params) -> tuple[UUID | None, bool]:
     return branch_id, user.role != Role.CASHIER
 
 
+def list_bytes(user, query_params) -> bytes:
+    """GET /products, rendered (DRF view and lean view alike)."""
+    branch_id, show_cost = _read_context(user, query_params)
+    skip, limit = page_params(query_params)
+    query = sorted(query_params.lists())
+
+    def products():
+        # Built (and the filters validated) only when this request shape is compiled.
+        filterset = ProductFilterSet(
+            data=query_params, queryset=selectors.products_with_stock(branch_id=branch_id)
+        )
+        if not filterset.is_valid():
+            raise translate_validation(filterset.errors)
+        return filterset.qs
+
+    def compute() -> bytes:
+        shape = (branch_id, tuple((k, tuple(v)) for k, v in query))
+        rows = fast.sql_cache.rows(
+            ("page", *shape), lambda: products()[skip : skip + limit].values(*fast.FIELDS)
+        )
+        total = fast.sql_cache.count(("count", *shape), products)
+        return fast.render_page(rows, total=total, skip=skip, limit=limit, show_cost=show_cost)
+
+    return read_through("list", [CATALOG_VERSION_KEY], (show_cost, branch_id, query), compute)
+
+
 def detail_bytes(user, pk, query_params) -> bytes:
     """GET /products/{id}, rendered (DRF view and lean view alike)."""
     product_id = UUID(str(pk))  # one spelling per product, or a cached entry would escape bumps
@@ -140,28 +167,7 @@ class ProductViewSet(viewsets.GenericViewSet):
         tags=["products"],
     )
     def list(self, request):
-        branch_id = self._context_branch()
-        show_cost = self._show_cost()
-
-        skip, limit = page_params(request.query_params)
-
-        query = sorted(request.query_params.lists())
-
-        def products():
-            # Built (and the filters validated) only when this request shape is compiled.
-            return self.filter_queryset(selectors.products_with_stock(branch_id=branch_id))
-
-        def compute() -> bytes:
-            shape = (branch_id, tuple((k, tuple(v)) for k, v in query))
-            rows = fast.sql_cache.rows(
-                ("page", *shape), lambda: products()[skip : skip + limit].values(*fast.FIELDS)
-            )
-            total = fast.sql_cache.count(("count", *shape), products)
-            return fast.render_page(rows, total=total, skip=skip, limit=limit, show_cost=show_cost)
-
-        return _json(
-            read_through("list", [CATALOG_VERSION_KEY], (show_cost, branch_id, query), compute)
-        )
+        return _json(list_bytes(request.user, request.query_params))
 
     @extend_schema(
         parameters=[BRANCH_PARAM],
