@@ -76,7 +76,7 @@ def _resolve(user_id, snapshot) -> User | None:
         return None
     if snapshot != STALE:
         fields = {name: getattr(user, name) for name in SNAPSHOT_FIELDS}
-        cache.add(_key(user_id), fields, timeout=settings.POSPRO_CACHE_TTL)
+        cache.add(_key(user_id), fields, timeout=settings.POSPRO_AUTH_SNAPSHOT_TTL)
     return user if user.is_active else None
 
 

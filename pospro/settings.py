@@ -248,7 +248,10 @@ POSPRO_TIME_ZONE = os.environ.get("POSPRO_TIME_ZONE", "Europe/Istanbul")
 
 POSPRO_PRICES_INCLUDE_VAT = env_bool("POSPRO_PRICES_INCLUDE_VAT", False)
 POSPRO_ALLOW_NEGATIVE_STOCK = env_bool("POSPRO_ALLOW_NEGATIVE_STOCK", False)
+# Read caches (products, reports); 0 turns them off.
 POSPRO_CACHE_TTL = env_int("POSPRO_CACHE_TTL", 300)
+# The user snapshot authentication reads (accounts.auth); every user save replaces it anyway.
+POSPRO_AUTH_SNAPSHOT_TTL = env_int("POSPRO_AUTH_SNAPSHOT_TTL", 300)
 POSPRO_METRICS_TOKEN = os.environ.get("POSPRO_METRICS_TOKEN", "")
 
 # --- Static files -----------------------------------------------------------------------------

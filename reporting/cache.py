@@ -55,6 +55,9 @@ def cached_report(
 ) -> T:
     """The report `name` for `params`, reading business days start..end (comparison included)
     of one branch, or of all branches when branch_id is None."""
+    ttl = settings.POSPRO_CACHE_TTL
+    if ttl <= 0:  # caching off: no versions to read, the primary answers
+        return compute()
     versions = events.versions([*day_keys(start, end, branch_id), LABELS_KEY])
     closed = end < business_today()
     settled = (
@@ -62,8 +65,7 @@ def cached_report(
         and time.time_ns() - max(versions.values()) > REPLICA_LAG_SECONDS * 1_000_000_000
     )
     source = replica_reads if closed and settled else nullcontext
-    ttl = settings.POSPRO_CACHE_TTL
-    if ttl <= 0 or versions is None:
+    if versions is None:
         with source():
             return compute()
     fingerprint = json.dumps([params, versions], sort_keys=True, default=str)
