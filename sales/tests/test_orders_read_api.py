@@ -64,10 +64,60 @@ def test_list_query_count_is_constant(cashier_api, branch, count, django_assert_
     product = stocked_product(branch)
     for _ in range(count):
         sell(cashier_api, product, 1)
-    # user, count, orders, items, payments, refunds (refund items skipped when no refunds)
-    with django_assert_num_queries(6):
+    # user, the total (rollup sum, cancelled orders), orders, items, payments, refunds
+    # (refund items skipped when no refunds)
+    with django_assert_num_queries(7):
         response = cashier_api.get("/api/v1/orders?limit=50")
     assert response.json()["total"] == count
+
+
+def test_list_items_are_the_detail_representation(cashier_api, manager_api, branch):
+    """The list renders without serializers; the detail goes through OrderSerializer."""
+    product, other = stocked_product(branch), stocked_product(branch, price=Decimal("3.35"))
+    sold = sell(cashier_api, product, 3, discount_amount="1.10", notes="window seat")
+    response = manager_api.post(
+        f"/api/v1/orders/{sold['id']}/refund",
+        {"items": [{"order_item_id": sold["items"][0]["id"], "quantity": 2}], "reason": "broken"},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    plain = sell(cashier_api, other, 2)
+    cancelled = sell(cashier_api, product, 1)
+    response = manager_api.post(
+        f"/api/v1/orders/{cancelled['id']}/cancel", {"reason": "mistake"}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    items = cashier_api.get("/api/v1/orders").json()["items"]
+    assert len(items) == 3
+    assert items[2]["refunds"][0]["items"][0]["quantity"] == 2
+    for listed in items:
+        assert listed == cashier_api.get(f"/api/v1/orders/{listed['id']}").json()
+    assert {o["id"] for o in items} == {sold["id"], plain["id"], cancelled["id"]}
+
+
+def test_unfiltered_totals_from_the_rollup_equal_a_count(
+    cashier_api, manager_api, admin_api, branch, other_branch, other_cashier
+):
+    from sales.models import Order
+
+    product = stocked_product(branch)
+    orders = [sell(cashier_api, product) for _ in range(4)]
+    sell(client_for(other_cashier), stocked_product(other_branch))
+    manager_api.post(
+        f"/api/v1/orders/{orders[0]['id']}/cancel", {"reason": "mistake"}, format="json"
+    )
+    manager_api.post(
+        f"/api/v1/orders/{orders[1]['id']}/refund",
+        {"items": [{"order_item_id": orders[1]["items"][0]["id"], "quantity": 1}]},
+        format="json",
+    )
+    assert Order.objects.filter(status="cancelled").count() == 1
+    for client, expected in ((cashier_api, 4), (manager_api, 4), (admin_api, 5)):
+        assert client.get("/api/v1/orders").json()["total"] == expected
+        assert client.get("/api/v1/orders?skip=3&limit=1").json()["total"] == expected
+    # Filtered lists count their rows.
+    assert cashier_api.get("/api/v1/orders?status=cancelled").json()["total"] == 1
+    assert admin_api.get(f"/api/v1/orders?branch_id={other_branch.pk}").json()["total"] == 1
 
 
 def test_detail_query_count(cashier_api, branch, django_assert_num_queries):
