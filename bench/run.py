@@ -44,6 +44,10 @@ TARGETS = {
     "auth_overhead_us": (250.0, "auth + throttling + metrics <= 250 us CPU over a bare view"),
     "report_p50_ms": (20.0, "every report <= 20 ms p50 uncached (c=1)"),
 }
+# Printed beside the ratios, checked against nothing.
+INFORMATION = {
+    "auth_overhead_drf_us": "the same checks through DRF's request cycle, over a bare view",
+}
 
 
 def log(message: str) -> None:
@@ -162,6 +166,19 @@ def postgres_cpu_seconds() -> float:
     return total
 
 
+def redis_cpu_seconds() -> float:
+    """The Redis server's CPU: cached paths move work there, so it counts too."""
+    total = 0.0
+    for proc in psutil.process_iter(["name"]):
+        if proc.info["name"] and proc.info["name"].startswith("redis-server"):
+            try:
+                times = proc.cpu_times()
+                total += times.user + times.system
+            except psutil.Error:
+                pass
+    return total
+
+
 def _free_port() -> int:
     import socket
 
@@ -175,7 +192,7 @@ def _free_port() -> int:
 
 def wrk(server: Server, *, concurrency: int, seconds: float, env: dict) -> dict:
     threads = 1 if concurrency == 1 else 2
-    cpu_app, cpu_pg = server.cpu_seconds(), postgres_cpu_seconds()
+    cpu_app, cpu_pg, cpu_redis = server.cpu_seconds(), postgres_cpu_seconds(), redis_cpu_seconds()
     result = run(
         [
             "wrk", f"-t{threads}", f"-c{concurrency}", f"-d{max(1, int(seconds))}s",
@@ -185,6 +202,7 @@ def wrk(server: Server, *, concurrency: int, seconds: float, env: dict) -> dict:
         capture=True,
     )  # fmt: skip
     cpu_app, cpu_pg = server.cpu_seconds() - cpu_app, postgres_cpu_seconds() - cpu_pg
+    cpu_redis = redis_cpu_seconds() - cpu_redis
     line = next(ln for ln in result.stdout.splitlines() if ln.startswith("BENCH_JSON "))
     data = json.loads(line.removeprefix("BENCH_JSON "))
     requests = max(data["requests"], 1)
@@ -192,8 +210,9 @@ def wrk(server: Server, *, concurrency: int, seconds: float, env: dict) -> dict:
         rps=round(data["requests"] / (data["duration_us"] / 1e6), 1),
         app_cpu_us=round(cpu_app * 1e6 / requests, 1),
         pg_cpu_us=round(cpu_pg * 1e6 / requests, 1),
+        redis_cpu_us=round(cpu_redis * 1e6 / requests, 1),
     )
-    data["cpu_us"] = round(data["app_cpu_us"] + data["pg_cpu_us"], 1)
+    data["cpu_us"] = round(data["app_cpu_us"] + data["pg_cpu_us"] + data["redis_cpu_us"], 1)
     data["errors"] = data["socket_errors"] + data["non2xx"]
     return data
 
@@ -282,6 +301,13 @@ def main() -> int:
     parser.add_argument("--no-seed", action="store_true", help="use the database as it is")
     parser.add_argument("--smoke", action="store_true", help="tiny data set, short runs (CI)")
     parser.add_argument("--only", default="", help="comma-separated endpoint names to run")
+    parser.add_argument(
+        "--known-miss",
+        action="append",
+        default=[],
+        metavar="RATIO",
+        help="a ratio reported as a known miss instead of failing the run (bench/README.md)",
+    )
     args = parser.parse_args()
     if args.smoke:
         args.lines, args.products, args.seconds = 3000, 300, 1.0
@@ -372,6 +398,7 @@ def main() -> int:
         measure(server, "health", None, "/health")
         measure(server, "bare_view", None, "/bench/bare")
         measure(server, "authed_view", cashier, "/bench/authed")
+        measure(server, "authed_drf_view", cashier, "/bench/authed-drf")
         measure(server, "barcode_cached", cashier, f"/api/v1/products/barcode/{barcodes[0]}")
         measure(server, "detail_cached", cashier, f"/api/v1/products/{ids[0]}")
         measure(server, "list50_cached", cashier, "/api/v1/products?limit=50")
@@ -400,7 +427,7 @@ def main() -> int:
         log("floors: raw psycopg query, pgbench")
         results["floors"]["raw_psycopg_pk_query"] = raw_psycopg_query(args.database_url, ids)
         pg_base = args.database_url.rsplit("/", 1)[0]
-        results["floors"]["pgbench"] = pgbench(pg_base, args.seconds, 1 if args.smoke else 10)
+        results["floors"]["pgbench"] = pgbench(pg_base, args.seconds, 10)
 
     results["ratios"] = ratios(results)
     results["meta"] = {
@@ -419,7 +446,7 @@ def main() -> int:
     out.write_text(json.dumps(results, indent=2))
     print(table(results))
     print(f"\nsaved {out.relative_to(ROOT)}")
-    return verdict(results, slack=3.0 if args.smoke else 1.0)
+    return verdict(results, slack=3.0 if args.smoke else 1.0, known=set(args.known_miss))
 
 
 def ratios(results: dict) -> dict:
@@ -443,6 +470,9 @@ def ratios(results: dict) -> dict:
             else None
         ),
     }
+    if "authed_drf_view" in ep and "bare_view" in ep:
+        # Not a target: what DRF's request cycle adds to the same checks (most endpoints).
+        out["auth_overhead_drf_us"] = round(cpu("authed_drf_view") - cpu("bare_view"), 1)
     tpcb = results.get("floors", {}).get("pgbench", {}).get("tpcb_like_c8_tps")
     if "post_order" in ep and tpcb:
         out["order_tps_vs_pgbench"] = round(ep["post_order"]["c8"]["rps"] / tpcb, 3)
@@ -452,19 +482,21 @@ def ratios(results: dict) -> dict:
     return out
 
 
-def verdict(results: dict, *, slack: float) -> int:
+def verdict(results: dict, *, slack: float, known: set[str] = frozenset()) -> int:
     failures = []
     for name, row in results["endpoints"].items():
         errors = sum(r["errors"] for r in row.values())
         if errors:
             failures.append(f"{name}: {errors} errors")
     for name, value in results["ratios"].items():
-        if value is None:
+        if value is None or name in INFORMATION:
             continue
         target = TARGETS[name][0]
         higher_is_better = name == "order_tps_vs_pgbench"
         ok = value * slack >= target if higher_is_better else value <= target * slack
-        if not ok:
+        if not ok and name in known:
+            log(f"KNOWN MISS {name} = {value} (target {target}, slack x{slack})")
+        elif not ok:
             failures.append(f"{name} = {value} (target {target}, slack x{slack})")
     for failure in failures:
         log(f"FAIL {failure}")
@@ -474,14 +506,14 @@ def verdict(results: dict, *, slack: float) -> int:
 def table(results: dict) -> str:
     lines = [
         f"{'endpoint':<22}{'conc':>5}{'rps':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
-        f"{'app us':>9}{'pg us':>9}{'errors':>8}"
+        f"{'app us':>9}{'pg us':>9}{'redis us':>9}{'errors':>8}"
     ]
     for name, row in results["endpoints"].items():
         for conc, r in row.items():
             lines.append(
                 f"{name:<22}{conc[1:]:>5}{r['rps']:>9.1f}{r['p50_us'] / 1000:>9.2f}"
                 f"{r['p95_us'] / 1000:>9.2f}{r['p99_us'] / 1000:>9.2f}{r['app_cpu_us']:>9.0f}"
-                f"{r['pg_cpu_us']:>9.0f}{r['errors']:>8}"
+                f"{r['pg_cpu_us']:>9.0f}{r['redis_cpu_us']:>9.0f}{r['errors']:>8}"
             )
     floors = results.get("floors", {})
     if floors:
@@ -490,6 +522,9 @@ def table(results: dict) -> str:
     lines.append("")
     lines.append(f"{'ratio':<26}{'value':>10}{'target':>10}  meaning")
     for name, value in results["ratios"].items():
+        if name in INFORMATION:
+            lines.append(f"{name:<26}{value:>10}{'-':>10}  {INFORMATION[name]}")
+            continue
         target, meaning = TARGETS[name]
         shown = "n/a" if value is None else f"{value}"
         lines.append(f"{name:<26}{shown:>10}{target:>10}  {meaning}")

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.models import Product
+from pospro.api.lean import lean_get
 from pospro.clock import local
 from pospro.urls import urlpatterns as app_urlpatterns
 
@@ -30,11 +31,18 @@ def bare(request):
     return JsonResponse({"ok": True})
 
 
-class Authed(APIView):
-    """The same answer through DRF with JWT auth, the user throttle and the metrics middleware."""
+class AuthedDRF(APIView):
+    """The same answer through DRF's request cycle, with JWT auth and the user throttle."""
 
     def get(self, request):
         return Response({"ok": True})
+
+
+@lean_get(AuthedDRF.as_view())
+def authed(request, user):
+    """The same answer behind the gate of the app's hot reads (pospro.api.lean): JWT auth, the
+    user snapshot, the per-user throttle; the metrics middleware as on every view."""
+    return b'{"ok":true}'
 
 
 def products_values(request):
@@ -63,59 +71,57 @@ def raw_product(request, product_id):
 
 @csrf_exempt
 def raw_order(request):
-    """The POST /orders reference: the same writes in hand-written SQL, one transaction, no
-    validation, no serializer. Body: {"branch_id", "cashier_id", "items": [{product_id,
-    quantity}]}, prices taken from the catalog; VAT exclusive."""
+    """The POST /orders reference: the same rows written in hand-written SQL, one transaction,
+    no validation, no serializer, a statement per table as a careful hand would (the stock
+    rows locked, updated with unnest, the ledger, the day's number, order, lines, payment,
+    both report roll-ups and the idempotency row). Body: {"branch_id", "cashier_id", "items":
+    [{product_id, quantity}]}, prices taken from the catalog; VAT exclusive, cash."""
     body = orjson.loads(request.body)
     branch_id, cashier_id = body["branch_id"], body["cashier_id"]
     lines = sorted((item["product_id"], int(item["quantity"])) for item in body["items"])
+    ids = [pid for pid, _ in lines]
     now = timezone.now()
     moment = local(now)
+    day, hour = moment.date(), moment.hour
     order_id = uuid.uuid4()
     with transaction.atomic(), connection.cursor() as cur:
-        ids = [pid for pid, _ in lines]
         cur.execute(
-            "SELECT id, product_id, quantity FROM catalog_stocklevel WHERE branch_id = %s "
-            "AND product_id = ANY(%s::uuid[]) ORDER BY product_id FOR UPDATE",
+            "SELECT l.id, l.product_id, l.quantity, p.name, p.barcode, p.price, p.cost_price, "
+            "p.vat_rate FROM catalog_stocklevel l JOIN catalog_product p ON p.id = l.product_id "
+            "WHERE l.branch_id = %s AND l.product_id = ANY(%s::uuid[]) "
+            "ORDER BY l.product_id FOR UPDATE OF l",
             [branch_id, ids],
         )
-        levels = {str(pid): (level_id, qty) for level_id, pid, qty in cur.fetchall()}
-        cur.execute(
-            "SELECT id, name, barcode, price, cost_price, vat_rate FROM catalog_product "
-            "WHERE id = ANY(%s::uuid[])",
-            [ids],
-        )
-        products = {str(row[0]): row for row in cur.fetchall()}
+        found = {str(row[1]): row for row in cur.fetchall()}
+        rows = []
         for pid, qty in lines:
-            level_id, current = levels[pid]
+            level_id, _, current, name, barcode, price, cost, rate = found[pid]
             if current < qty:
                 return JsonResponse({"detail": "insufficient stock"}, status=409)
-            cur.execute(
-                "UPDATE catalog_stocklevel SET quantity = quantity - %s, updated_at = %s "
-                "WHERE id = %s",
-                [qty, now, level_id],
-            )
-            cur.execute(
-                "INSERT INTO catalog_stockmovement (id, product_id, branch_id, quantity, "
-                "balance_after, reason, note, order_id, user_id, created_at) "
-                "VALUES (%s, %s, %s, %s, %s, 'sale', '', %s, %s, %s)",
-                [uuid.uuid4(), pid, branch_id, -qty, current - qty, order_id, cashier_id, now],
-            )
+            gross = price * qty
+            tax = round(gross * rate, 2)
+            rows.append((pid, qty, level_id, current, name, barcode, price, cost, rate, gross, tax))
+        cur.execute(
+            "UPDATE catalog_stocklevel AS l SET quantity = l.quantity - c.qty, updated_at = %s "
+            "FROM unnest(%s::bigint[], %s::integer[]) AS c(id, qty) WHERE l.id = c.id",
+            [now, [r[2] for r in rows], [r[1] for r in rows]],
+        )
+        cur.execute(
+            "INSERT INTO catalog_stockmovement (id, product_id, branch_id, quantity, "
+            "balance_after, reason, note, order_id, user_id, created_at) "
+            "SELECT gen_random_uuid(), p, %s, -q, b, 'sale', '', %s, %s, %s "
+            "FROM unnest(%s::uuid[], %s::integer[], %s::integer[]) AS m(p, q, b)",
+            [branch_id, order_id, cashier_id, now, [r[0] for r in rows], [r[1] for r in rows],
+             [r[3] - r[1] for r in rows]],
+        )  # fmt: skip
         cur.execute(
             "INSERT INTO sales_ordersequence (day, last) VALUES (%s, 1) ON CONFLICT (day) "
             "DO UPDATE SET last = sales_ordersequence.last + 1 RETURNING last",
-            [moment.date()],
+            [day],
         )
         (number,) = cur.fetchone()
-        subtotal = tax = 0
-        rows = []
-        for index, (pid, qty) in enumerate(lines):
-            _, name, barcode, price, cost, rate = products[pid]
-            gross = price * qty
-            line_tax = round(gross * rate, 2)
-            subtotal += gross
-            tax += line_tax
-            rows.append((index + 1, pid, name, barcode, qty, price, cost, rate, gross, line_tax))
+        subtotal = sum(r[9] for r in rows)
+        tax = sum(r[10] for r in rows)
         total = subtotal + tax
         cur.execute(
             "INSERT INTO sales_order (id, order_number, branch_id, cashier_id, customer_id, "
@@ -125,24 +131,44 @@ def raw_order(request):
             "false, '', %s, %s, %s, '')",
             [
                 order_id, f"RAW-{moment:%Y%m%d}-{number:06d}-{order_id.hex[:6]}", branch_id,
-                cashier_id, subtotal, tax, total, total, moment.date(), moment.hour, now,
+                cashier_id, subtotal, tax, total, total, day, hour, now,
             ],
         )  # fmt: skip
-        for line_no, pid, name, barcode, qty, price, cost, rate, gross, line_tax in rows:
-            cur.execute(
-                "INSERT INTO sales_orderitem (id, order_id, line_no, product_id, name, barcode, "
-                "quantity, unit_price, unit_cost, vat_rate, gross_amount, line_discount, "
-                "order_discount_share, discount_amount, net_amount, tax_amount, line_total) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 0, 0, 0, %s, %s, %s)",
-                [
-                    uuid.uuid4(), order_id, line_no, pid, name, barcode, qty, price, cost, rate,
-                    gross, gross, line_tax, gross + line_tax,
-                ],
-            )  # fmt: skip
+        cur.execute(
+            "INSERT INTO sales_orderitem (id, order_id, line_no, product_id, name, barcode, "
+            "quantity, unit_price, unit_cost, vat_rate, gross_amount, line_discount, "
+            "order_discount_share, discount_amount, net_amount, tax_amount, line_total) "
+            "SELECT gen_random_uuid(), %s, n, p, nm, bc, q, pr, co, vr, g, 0, 0, 0, g, t, g + t "
+            "FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::integer[], %s::numeric[], "
+            "%s::numeric[], %s::numeric[], %s::numeric[], %s::numeric[]) WITH ORDINALITY "
+            "AS i(p, nm, bc, q, pr, co, vr, g, t, n)",
+            [order_id, *([r[k] for r in rows] for k in (0, 4, 5, 1, 6, 7, 8, 9, 10))],
+        )
         cur.execute(
             "INSERT INTO sales_payment (id, order_id, position, method, amount, applied_amount, "
             "reference) VALUES (%s, %s, 0, 'cash', %s, %s, NULL)",
             [uuid.uuid4(), order_id, total, total],
+        )
+        cur.execute(
+            "INSERT INTO sales_productsalesrollup AS r (branch_id, business_date, product_id, "
+            "lines, quantity, revenue, net_revenue, cost) "
+            "SELECT %s, %s, p, 1, q, g + t, g, q * co FROM unnest(%s::uuid[], %s::integer[], "
+            "%s::numeric[], %s::numeric[], %s::numeric[]) AS x(p, q, g, t, co) "
+            "ON CONFLICT (branch_id, business_date, product_id) DO UPDATE SET "
+            "lines = r.lines + 1, quantity = r.quantity + excluded.quantity, "
+            "revenue = r.revenue + excluded.revenue, "
+            "net_revenue = r.net_revenue + excluded.net_revenue, cost = r.cost + excluded.cost",
+            [branch_id, day, *([r[k] for r in rows] for k in (0, 1, 9, 10, 7))],
+        )
+        cur.execute(
+            "INSERT INTO sales_salesrollup AS r (branch_id, business_date, business_hour, "
+            "cashier_id, orders, items, gross, refunded, tax, discount, cash, card, meal_card, "
+            "credit) VALUES (%s, %s, %s, %s, 1, %s, %s, 0, %s, 0, %s, 0, 0, 0) "
+            "ON CONFLICT (branch_id, business_date, business_hour, cashier_id) DO UPDATE SET "
+            "orders = r.orders + 1, items = r.items + excluded.items, "
+            "gross = r.gross + excluded.gross, tax = r.tax + excluded.tax, "
+            "cash = r.cash + excluded.cash",
+            [branch_id, day, hour, cashier_id, sum(r[1] for r in rows), total, tax, total],
         )
         cur.execute(
             "INSERT INTO sales_idempotencykey (user_id, key, request_hash, response_status, "
@@ -155,7 +181,8 @@ def raw_order(request):
 
 urlpatterns = [
     path("bench/bare", bare),
-    path("bench/authed", Authed.as_view()),
+    path("bench/authed", authed),
+    path("bench/authed-drf", AuthedDRF.as_view()),
     path("bench/products-values", products_values),
     path("bench/raw-product/<uuid:product_id>", raw_product),
     path("bench/raw-order", raw_order),
