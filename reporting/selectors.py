@@ -20,15 +20,19 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db import connection
 from django.db.models import (
     DecimalField,
     F,
+    IntegerField,
     QuerySet,
     Sum,
+    Value,
 )
 
 from accounts.models import Branch
 from catalog.models import Product, StockLevel
+from pospro.db import compiled_rows
 from pospro.money import ZERO, quantize
 from sales.models import (
     PaymentMethod,
@@ -117,27 +121,52 @@ def sales_by(
     """Figures of business days start..end grouped by `by` (one query over the rollup):
     {key: (Figures, labels)}, where key is the value of by[0]; only buckets with counted orders
     are present. Extra fields in `by` (names) are kept in `labels`."""
-    rows = (
-        _rollup(start, end, branch_id)
-        .values(*by)
-        .annotate(**ROLLUP_METRICS)
-        .filter(orders__gt=0)
-        .order_by(*by)
+    rows = compiled_rows(
+        ("sales_by", by),
+        lambda start, end, branch_id: (
+            _rollup(start, end, branch_id)
+            .values(*by)
+            .annotate(**ROLLUP_METRICS)
+            .filter(orders__gt=0)
+            .order_by(*by)
+        ),
+        start=start,
+        end=end,
+        branch_id=branch_id,
     )
     return {row[by[0]]: (_figures(row, items=items), {k: row[k] for k in by[1:]}) for row in rows}
 
 
+def _totals(name: str, metrics: dict, *, start: date, end: date, branch_id) -> dict:
+    """One row of sums over the rollup of the period (None where there is nothing)."""
+    (row,) = compiled_rows(
+        ("totals", name),
+        lambda start, end, branch_id: (
+            _rollup(start, end, branch_id)
+            .values(_one=Value(1, output_field=IntegerField()))  # no GROUP BY: one row
+            .annotate(**metrics)
+            .values(*metrics)
+        ),
+        start=start,
+        end=end,
+        branch_id=branch_id,
+    )
+    return row
+
+
 def sales_total(*, start: date, end: date, branch_id=None, items: bool = False) -> Figures:
     """Figures of the whole period (one query over the rollup)."""
-    return _figures(_rollup(start, end, branch_id).aggregate(**ROLLUP_METRICS), items=items)
+    totals = _totals("figures", ROLLUP_METRICS, start=start, end=end, branch_id=branch_id)
+    return _figures(totals, items=items)
+
+
+PAYMENT_METRICS = {method: Sum(method, output_field=MONEY) for method in PaymentMethod.values}
 
 
 def payment_methods(*, start: date, end: date, branch_id=None) -> dict[str, Decimal]:
     """What each method brought in (cash net of change) minus what was refunded to it, for the
     counted orders of the period: one query over the rollup. Sums to the revenue."""
-    totals = _rollup(start, end, branch_id).aggregate(
-        **{method: Sum(method, output_field=MONEY) for method in PaymentMethod.values}
-    )
+    totals = _totals("payments", PAYMENT_METRICS, start=start, end=end, branch_id=branch_id)
     return {method: totals[method] or ZERO for method in PaymentMethod.values}
 
 
@@ -151,9 +180,6 @@ def product_sales(
     `revenue` includes VAT; `net_revenue` excludes it (line_total - tax_amount, whatever the VAT
     mode); `cost` is the unit cost recorded on the line at sale time.
     """
-    rollup = ProductSalesRollup.objects.filter(business_date__gte=start, business_date__lte=end)
-    if branch_id:
-        rollup = rollup.filter(branch_id=branch_id)
     orderings = {  # the rollup's own columns keep their names; aggregates are renamed
         "revenue": "total_revenue",
         "quantity_sold": "quantity_sold",
@@ -164,18 +190,27 @@ def product_sales(
         ("-" if key.startswith("-") else "") + orderings[key.lstrip("-")]
         for key in PRODUCT_ORDERINGS[ordering]
     ]
-    rows = list(
-        rollup.values("product_id")
-        .annotate(
-            counted_lines=Sum("lines"),
-            quantity_sold=Sum("quantity"),
-            total_revenue=Sum("revenue", output_field=MONEY),
-            total_net=Sum("net_revenue", output_field=MONEY),
-            total_cost=Sum("cost", output_field=MONEY),
+
+    def ranked(start, end, branch_id):
+        rollup = ProductSalesRollup.objects.filter(business_date__gte=start, business_date__lte=end)
+        if branch_id:
+            rollup = rollup.filter(branch_id=branch_id)
+        return (
+            rollup.values("product_id")
+            .annotate(
+                counted_lines=Sum("lines"),
+                quantity_sold=Sum("quantity"),
+                total_revenue=Sum("revenue", output_field=MONEY),
+                total_net=Sum("net_revenue", output_field=MONEY),
+                total_cost=Sum("cost", output_field=MONEY),
+            )
+            .filter(counted_lines__gt=0)
+            .annotate(gross_margin=F("total_net") - F("total_cost"))
+            .order_by(*order_by)[:limit]
         )
-        .filter(counted_lines__gt=0)
-        .annotate(gross_margin=F("total_net") - F("total_cost"))
-        .order_by(*order_by)[:limit]
+
+    rows = compiled_rows(
+        ("product_sales", ordering, limit), ranked, start=start, end=end, branch_id=branch_id
     )
     for row in rows:
         row["revenue"], row["net_revenue"], row["cost"] = (
@@ -185,12 +220,7 @@ def product_sales(
         )
     if not rows:
         return []
-    names = {
-        product["id"]: product
-        for product in Product.objects.filter(pk__in=[row["product_id"] for row in rows]).values(
-            "id", "name", category_name=F("category__name")
-        )
-    }
+    names = _product_names([row["product_id"] for row in rows])
     return [
         {
             "product_id": row["product_id"],
@@ -205,6 +235,24 @@ def product_sales(
         }
         for row in rows
     ]
+
+
+def _product_names(ids: list) -> dict:
+    """{id: {name, category_name}} of these products (one query)."""
+    if connection.vendor == "postgresql":  # one statement text whatever the number of ids
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT p.id, p.name, c.name FROM catalog_product p LEFT JOIN catalog_category c "
+                "ON c.id = p.category_id WHERE p.id = ANY(%s::uuid[])",
+                [ids],
+            )
+            return {pk: {"name": n, "category_name": c} for pk, n, c in cursor.fetchall()}
+    return {
+        product["id"]: product
+        for product in Product.objects.filter(pk__in=ids).values(
+            "id", "name", category_name=F("category__name")
+        )
+    }
 
 
 def top_products(*, start: date, end: date, branch_id=None, limit: int = 10) -> list[dict]:

@@ -17,6 +17,7 @@ from django.db import connection
 
 from catalog import selectors
 from pospro.api.encoding import money, rate, timestamp
+from pospro.db import CompiledQuery
 
 FIELDS = (
     "id", "name", "barcode", "sku", "category__name", "price", "cost_price", "stock",
@@ -54,46 +55,7 @@ def product_rows(queryset) -> list[dict]:
 # --- compiled queries -------------------------------------------------------------------------
 #
 # Building these annotated querysets costs about 1 ms of CPU in the ORM's compiler; running the
-# SQL it produces costs under 0.1 ms. So each shape is compiled once per process, with
-# placeholder values, and later calls only swap the parameters in. PostgreSQL only: psycopg
-# returns Decimal and aware datetimes itself (SQLite, the demo, goes through the ORM).
-
-
-class CompiledQuery:
-    """SQL of an ORM queryset built once from `build(**placeholders)`; `rows(**values)` runs
-    it with the placeholders' parameters replaced by the values'."""
-
-    def __init__(self, build, **placeholders):
-        self._build = build
-        self._placeholders = placeholders
-        self._compiled = None
-        self._lock = threading.Lock()
-
-    def _compile(self):
-        with self._lock:
-            if self._compiled is None:
-                sql, params = self._build(**self._placeholders).query.sql_with_params()
-                slots = {}
-                for index, param in enumerate(params):
-                    for name, marker in self._placeholders.items():
-                        if param == marker:
-                            slots[index] = name
-                missing = set(self._placeholders) - set(slots.values())
-                if missing:
-                    raise RuntimeError(f"placeholders not found in the SQL: {missing}")
-                self._compiled = (sql, list(params), slots)
-        return self._compiled
-
-    def rows(self, **values) -> list[dict]:
-        sql, params, slots = self._compiled or self._compile()
-        bound = list(params)
-        for index, name in slots.items():
-            bound[index] = values[name]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, bound)
-            names = [column.name for column in cursor.description]
-            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
+# SQL it produces costs under 0.1 ms. So each shape is compiled once per process (pospro.db).
 
 _PRODUCT = uuid.UUID(int=1)
 _BRANCH = uuid.UUID(int=2)
