@@ -293,8 +293,11 @@ def main() -> int:
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--products", type=int, default=10_000)
     parser.add_argument("--seconds", type=float, default=8.0, help="per endpoint and concurrency")
-    parser.add_argument("--workers", type=int, default=int(os.environ.get("GUNICORN_WORKERS", 2)))
-    parser.add_argument("--threads", type=int, default=int(os.environ.get("GUNICORN_THREADS", 4)))
+    cores = os.cpu_count() or 1
+    parser.add_argument(
+        "--workers", type=int, default=int(os.environ.get("GUNICORN_WORKERS", 2 * cores))
+    )
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("GUNICORN_THREADS", 2)))
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/pospro_bench")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/9")
     parser.add_argument("--reseed", action="store_true", help="drop and seed the data set again")
