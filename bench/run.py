@@ -154,29 +154,27 @@ class Server:
         return total
 
 
-def postgres_cpu_seconds() -> float:
+def _named_cpu_seconds(names: tuple[str, ...], *, children: bool = False) -> float:
     total = 0.0
     for proc in psutil.process_iter(["name"]):
-        if proc.info["name"] in ("postgres", "postmaster"):
+        if (proc.info["name"] or "").startswith(names):
             try:
                 times = proc.cpu_times()
-                total += times.user + times.system + times.children_user + times.children_system
+                total += times.user + times.system
+                if children:
+                    total += times.children_user + times.children_system
             except psutil.Error:
                 pass
     return total
+
+
+def postgres_cpu_seconds() -> float:
+    return _named_cpu_seconds(("postgres", "postmaster"), children=True)
 
 
 def redis_cpu_seconds() -> float:
     """The Redis server's CPU: cached paths move work there, so it counts too."""
-    total = 0.0
-    for proc in psutil.process_iter(["name"]):
-        if proc.info["name"] and proc.info["name"].startswith("redis-server"):
-            try:
-                times = proc.cpu_times()
-                total += times.user + times.system
-            except psutil.Error:
-                pass
-    return total
+    return _named_cpu_seconds(("redis-server",))
 
 
 def _free_port() -> int:

@@ -103,19 +103,31 @@ def list_bytes(user, query_params) -> bytes:
     return read_through("list", [CATALOG_VERSION_KEY], (show_cost, branch_id, query), compute)
 
 
+def _or_404(render, missing: str):
+    """`render` (bytes, or None when nothing matches) as a cache computation that answers 404."""
+
+    def compute() -> bytes:
+        body = render()
+        if body is None:
+            raise NotFound(missing)
+        return body
+
+    return compute
+
+
 def detail_bytes(user, pk, query_params) -> bytes:
     """GET /products/{id}, rendered (DRF view and lean view alike)."""
     product_id = UUID(str(pk))  # one spelling per product, or a cached entry would escape bumps
     branch_id, show_cost = _read_context(user, query_params)
 
     def compute() -> bytes:
-        body = fast.render_detail(product_id, branch_id=branch_id, show_cost=show_cost)
-        if body is None:
-            raise NotFound("Product not found.")
-        return body
+        return fast.render_detail(product_id, branch_id=branch_id, show_cost=show_cost)
 
     return read_through(
-        "detail", [product_version_key(product_id)], (product_id, show_cost, branch_id), compute
+        "detail",
+        [product_version_key(product_id)],
+        (product_id, show_cost, branch_id),
+        _or_404(compute, "Product not found."),
     )
 
 
@@ -124,12 +136,14 @@ def barcode_bytes(user, barcode: str, query_params) -> bytes:
     branch_id, show_cost = _read_context(user, query_params)
 
     def compute() -> bytes:
-        body = fast.render_barcode(barcode, branch_id=branch_id, show_cost=show_cost)
-        if body is None:
-            raise NotFound("No active product has this barcode.")
-        return body
+        return fast.render_barcode(barcode, branch_id=branch_id, show_cost=show_cost)
 
-    return read_through("barcode", [CATALOG_VERSION_KEY], (show_cost, branch_id, barcode), compute)
+    return read_through(
+        "barcode",
+        [CATALOG_VERSION_KEY],
+        (show_cost, branch_id, barcode),
+        _or_404(compute, "No active product has this barcode."),
+    )
 
 
 class ProductViewSet(viewsets.GenericViewSet):
