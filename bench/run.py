@@ -15,6 +15,7 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -290,7 +291,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--products", type=int, default=10_000)
-    parser.add_argument("--seconds", type=float, default=8.0, help="per endpoint and concurrency")
+    parser.add_argument(
+        "--seconds", type=float, default=3.0, help="per endpoint, concurrency and round"
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="every endpoint is measured once per round, the rounds interleaved; figures are "
+        "the medians (a noisy machine shifts a whole round, not one endpoint against another)",
+    )
     cores = os.cpu_count() or 1
     parser.add_argument(
         "--workers", type=int, default=int(os.environ.get("GUNICORN_WORKERS", 2 * cores))
@@ -311,7 +321,7 @@ def main() -> int:
     )
     args = parser.parse_args()
     if args.smoke:
-        args.lines, args.products, args.seconds = 3000, 300, 1.0
+        args.lines, args.products, args.seconds, args.rounds = 3000, 300, 1.0, 1
         if args.database_url.endswith("/pospro_bench"):
             args.database_url += "_smoke"
 
@@ -366,7 +376,9 @@ def main() -> int:
             row[f"c{concurrency}"] = wrk(
                 server, concurrency=concurrency, seconds=args.seconds, env=wenv
             )
-        results["endpoints"][name] = row
+            rounds.setdefault(name, {}).setdefault(f"c{concurrency}", []).append(
+                row[f"c{concurrency}"]
+            )
         first, last = row[f"c{conc[0]}"], row[f"c{conc[-1]}"]
         errors = sum(r["errors"] for r in row.values())
         log(
@@ -374,6 +386,31 @@ def main() -> int:
             f"  rps(c{conc[-1]}) {last['rps']:8.1f}  errors {errors}"
         )
 
+    def cached_round(server, cashier, manager, bodies, raw_bodies):
+        measure(server, "health", None, "/health")
+        measure(server, "bare_view", None, "/bench/bare")
+        measure(server, "authed_view", cashier, "/bench/authed")
+        measure(server, "authed_drf_view", cashier, "/bench/authed-drf")
+        measure(server, "barcode_cached", cashier, f"/api/v1/products/barcode/{barcodes[0]}")
+        measure(server, "detail_cached", cashier, f"/api/v1/products/{ids[0]}")
+        measure(server, "list50_cached", cashier, "/api/v1/products?limit=50")
+        measure(server, "post_order", cashier, "/api/v1/orders", bodies=bodies, method="POST",
+                conc=(1, 8, 16))  # fmt: skip
+        measure(server, "raw_order_sql", None, "/bench/raw-order", bodies=raw_bodies,
+                method="POST", conc=(1, 8, 16))  # fmt: skip
+        measure(server, "orders_list", manager, "/api/v1/orders?limit=20")
+
+    def uncached_round(server, cashier, manager, admin):
+        measure(server, "detail_uncached", cashier, paths=[f"/api/v1/products/{i}" for i in ids])
+        measure(server, "raw_product_view", None, paths=[f"/bench/raw-product/{i}" for i in ids])
+        measure(server, "list50_uncached", cashier, "/api/v1/products?limit=50")
+        measure(server, "values_orjson_50", None, "/bench/products-values?limit=50")
+        measure(server, "orders_stats", manager, "/api/v1/orders/stats")
+        for report in ("daily", "weekly", "monthly", "products", "cashiers"):
+            measure(server, f"report_{report}", manager, f"/api/v1/reports/{report}")
+        measure(server, "report_branches", admin, "/api/v1/reports/branches")
+
+    rounds: dict = {}  # name -> concurrency -> one measurement per round
     common = {"workers": args.workers, "threads": args.threads}
     with Server(env, **common) as server:
         base = server.base
@@ -395,34 +432,19 @@ def main() -> int:
             {"branch_id": branch_id, "cashier_id": cashier_id, "items": b["items"]} for b in bodies
         ]
 
-        log(f"cached phase ({args.workers} workers x {args.threads} threads)")
-        measure(server, "health", None, "/health")
-        measure(server, "bare_view", None, "/bench/bare")
-        measure(server, "authed_view", cashier, "/bench/authed")
-        measure(server, "authed_drf_view", cashier, "/bench/authed-drf")
-        measure(server, "barcode_cached", cashier, f"/api/v1/products/barcode/{barcodes[0]}")
-        measure(server, "detail_cached", cashier, f"/api/v1/products/{ids[0]}")
-        measure(server, "list50_cached", cashier, "/api/v1/products?limit=50")
-        measure(server, "post_order", cashier, "/api/v1/orders", bodies=bodies, method="POST",
-                conc=(1, 8, 16))  # fmt: skip
-        measure(server, "raw_order_sql", None, "/bench/raw-order", bodies=raw_bodies,
-                method="POST", conc=(1, 8, 16))  # fmt: skip
-        measure(server, "orders_list", manager, "/api/v1/orders?limit=20")
+        for round_no in range(1, args.rounds + 1):
+            log(f"cached phase ({args.workers} workers x {args.threads} threads), round {round_no}")
+            cached_round(server, cashier, manager, bodies, raw_bodies)
 
     # Uncached phase: the same app with its read caches off (TTL 0), reports included.
     with Server({**env, "POSPRO_CACHE_TTL": "0"}, **common) as server:
         manager = login(server.base, "manager@pospro.local")
         admin = login(server.base, "admin@pospro.local")
         cashier = login(server.base, "cashier@pospro.local")
-        log("uncached phase (POSPRO_CACHE_TTL=0)")
-        measure(server, "detail_uncached", cashier, paths=[f"/api/v1/products/{i}" for i in ids])
-        measure(server, "raw_product_view", None, paths=[f"/bench/raw-product/{i}" for i in ids])
-        measure(server, "list50_uncached", cashier, "/api/v1/products?limit=50")
-        measure(server, "values_orjson_50", None, "/bench/products-values?limit=50")
-        measure(server, "orders_stats", manager, "/api/v1/orders/stats")
-        for report in ("daily", "weekly", "monthly", "products", "cashiers"):
-            measure(server, f"report_{report}", manager, f"/api/v1/reports/{report}")
-        measure(server, "report_branches", admin, "/api/v1/reports/branches")
+        for round_no in range(1, args.rounds + 1):
+            log(f"uncached phase (POSPRO_CACHE_TTL=0), round {round_no}")
+            uncached_round(server, cashier, manager, admin)
+    results["endpoints"] = {name: merge_rounds(row) for name, row in rounds.items()}
 
     if not args.only:
         log("floors: raw psycopg query, pgbench")
@@ -437,6 +459,7 @@ def main() -> int:
         "lines": args.lines,
         "products": args.products,
         "seconds": args.seconds,
+        "rounds": args.rounds,
         **common,
         "smoke": args.smoke,
     }
@@ -448,6 +471,19 @@ def main() -> int:
     print(table(results))
     print(f"\nsaved {out.relative_to(ROOT)}")
     return verdict(results, slack=3.0 if args.smoke else 1.0, known=set(args.known_miss))
+
+
+def merge_rounds(row: dict) -> dict:
+    """One measurement per concurrency from the rounds': medians, errors and requests summed."""
+    merged = {}
+    for conc, runs in row.items():
+        out = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+        for key in ("requests", "errors", "socket_errors", "non2xx"):
+            if key in runs[0]:
+                out[key] = sum(run[key] for run in runs)
+        out["rounds"] = len(runs)
+        merged[conc] = out
+    return merged
 
 
 def ratios(results: dict) -> dict:
