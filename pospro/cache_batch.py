@@ -70,7 +70,8 @@ def fetch(
     except (RedisError, OSError) as exc:
         logger.warning("cache batch failed: %s", exc)
         return {}, None
-    found = {key: client.decode(raw) for key, raw in zip(keys, values, strict=True) if raw}
+    pairs = zip(keys, values, strict=True)
+    found = {key: client.decode(raw) for key, raw in pairs if raw is not None}
     return found, count
 
 

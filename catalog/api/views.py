@@ -71,10 +71,13 @@ def _render(data) -> bytes:
     return JSONRenderer().render(data)
 
 
+def _sees_cost(user) -> bool:
+    return user.role != Role.CASHIER
+
+
 def _read_context(user, query_params) -> tuple[UUID | None, bool]:
     """The context branch and whether the caller sees cost prices: both part of a cache key."""
-    branch_id = selectors.context_branch_id(user, query_params.get("branch_id"))
-    return branch_id, user.role != Role.CASHIER
+    return selectors.context_branch_id(user, query_params.get("branch_id")), _sees_cost(user)
 
 
 def list_bytes(user, query_params) -> bytes:
@@ -158,12 +161,10 @@ class ProductViewSet(viewsets.GenericViewSet):
     # --- helpers ------------------------------------------------------------------------------
 
     def _context_branch(self) -> UUID | None:
-        return selectors.context_branch_id(
-            self.request.user, self.request.query_params.get("branch_id")
-        )
+        return _read_context(self.request.user, self.request.query_params)[0]
 
     def _show_cost(self) -> bool:
-        return self.request.user.role != Role.CASHIER
+        return _sees_cost(self.request.user)
 
     def _detail_data(self, product_id: UUID, branch_id: UUID | None) -> dict:
         product = get_object_or_404(

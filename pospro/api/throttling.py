@@ -1,9 +1,10 @@
 """Throttles: fixed-window counters in the default cache, rates read from settings per request.
 
-One atomic INCR per request in the common case (DRF's own throttles read and rewrite a pickled
-list of timestamps instead). The counters live in Redis in production, so every worker and
-server shares them; if Redis is down, requests are let through rather than refused.
-A fixed window can let up to twice the rate through across a window boundary; for login and
+One atomic INCR per request (DRF's own throttles read and rewrite a pickled list of timestamps
+instead); for an authenticated request it travels in authentication's own Redis command, with
+the user snapshot (accounts.auth, pospro.cache_batch). The counters live in Redis in production,
+so every worker and server shares them; if Redis is down, requests are let through rather than
+refused. A fixed window can let up to twice the rate through across a window boundary; for login and
 API abuse limits that is the usual trade for one round trip.
 """
 

@@ -110,10 +110,8 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         skip, limit = page_params(request.query_params)
         queryset = self.filter_queryset(self.get_queryset())
         page = list(queryset[skip : skip + limit])
-        filtered = any(key not in ("skip", "limit") for key in request.query_params)
-        total = queryset.count() if filtered else selectors.order_total(request.user)
         body = {
-            "total": total,
+            "total": selectors.order_list_total(request.user, queryset, request.query_params),
             "skip": skip,
             "limit": limit,
             "items": [render.order_dict(order) for order in page],
