@@ -5,13 +5,18 @@ cached request does with its answer, so the hottest paths batch theirs: authenti
 user's snapshot and counts the request for the throttle together, and a cached read checks its
 entry against its version counters in the same MGET.
 
-With django-redis the batch is one pipeline. With any other cache backend (the local-memory
-default of the demo) it falls back to the cache API. If Redis is unreachable the batch finds
-nothing and counts nothing, the same as django-redis's IGNORE_EXCEPTIONS: callers then read the
-database and let the request through.
+With django-redis the batch is MGET, INCR and EXPIRE written as one packet on a connection this
+thread keeps for itself (`_Lane`): redis-py's command layer (retries, pool checkout, event
+hooks) cost 90 us of client CPU per call here, four times the socket work itself. If that
+connection fails, the call is retried once through redis-py's own pipeline, which reconnects.
+With any other cache backend (the local-memory default of the demo) it falls back to the cache
+API. If Redis is unreachable the batch finds nothing and counts nothing, the same as
+django-redis's IGNORE_EXCEPTIONS: callers then read the database and let the request through.
 """
 
 import logging
+import os
+import threading
 from collections.abc import Sequence
 
 from django.core.cache import cache
@@ -31,25 +36,53 @@ def _redis_client():
     return client
 
 
-# Reads KEYS[1..n-1], counts KEYS[n] and renews its expiry (ARGV[1] seconds): one command, so
-# one request, one reply to parse (a pipeline of MGET, INCR and EXPIRE cost the client a third
-# more CPU here). A missing value comes back as nil.
-_READ_AND_COUNT = """
-local n = #KEYS
-local out = {}
-if n > 1 then out = redis.call('MGET', unpack(KEYS, 1, n - 1)) end
-out[n] = redis.call('INCR', KEYS[n])
-redis.call('EXPIRE', KEYS[n], ARGV[1])
-return out
-"""
-_script = None
+class _Lane(threading.local):
+    """This thread's own connection, made with the cache pool's settings but outside the pool
+    (a thread that ends takes it along); made again in a forked worker or for another pool."""
+
+    connection = None
+    pool = None
+    pid = 0
+
+    def get(self, redis):
+        pool = redis.connection_pool
+        if self.connection is None or self.pool is not pool or self.pid != os.getpid():
+            self.drop()
+            self.connection = pool.connection_class(**pool.connection_kwargs)
+            self.pool, self.pid = pool, os.getpid()
+        return self.connection
+
+    def drop(self) -> None:
+        if self.connection is not None and self.pid == os.getpid():
+            self.connection.disconnect()
+        self.connection = self.pool = None
 
 
-def _read_and_count(redis, names: list, ttl: int) -> list:
-    global _script
-    if _script is None:
-        _script = redis.register_script(_READ_AND_COUNT)
-    return _script(keys=names, args=[ttl], client=redis)
+_lane = _Lane()
+
+
+def _commands(names: list, counter: str | None, ttl: int) -> list:
+    commands = [("MGET", *names)] if names else []
+    if counter is not None:
+        commands += [("INCR", counter), ("EXPIRE", counter, ttl)]
+    return commands
+
+
+def _on_lane(redis, commands: list) -> list:
+    connection = _lane.get(redis)
+    try:
+        connection.send_packed_command(connection.pack_commands(commands))
+        return [connection.read_response() for _ in commands]
+    except BaseException:
+        _lane.drop()  # replies may be left unread: never reuse the connection
+        raise
+
+
+def _pipelined(redis, commands: list) -> list:
+    pipe = redis.pipeline(transaction=False)
+    for command in commands:
+        pipe.execute_command(*command)
+    return pipe.execute()
 
 
 def fetch(
@@ -61,15 +94,20 @@ def fetch(
     if client is None:
         return _fetch_with_cache_api(keys, counter, counter_ttl)
     names = [cache.make_key(key) for key in keys]
+    commands = _commands(
+        names, cache.make_key(counter) if counter is not None else None, counter_ttl
+    )
     try:
         redis = client.get_client(write=True)
-        if counter is None:
-            values, count = (redis.mget(names) if names else []), None
-        else:
-            *values, count = _read_and_count(redis, [*names, cache.make_key(counter)], counter_ttl)
+        try:
+            replies = _on_lane(redis, commands)
+        except (RedisError, OSError):
+            replies = _pipelined(redis, commands)  # a fresh connection from the pool
     except (RedisError, OSError) as exc:
         logger.warning("cache batch failed: %s", exc)
         return {}, None
+    values = replies[0] if names else []
+    count = replies[-2] if counter is not None else None
     pairs = zip(keys, values, strict=True)
     found = {key: client.decode(raw) for key, raw in pairs if raw is not None}
     return found, count

@@ -16,12 +16,14 @@ from collections.abc import Callable, Sequence
 
 from django.core.cache import cache
 
+from pospro import cache_batch
+
 LOCK_SECONDS = 5
 WAITS = (0.005, 0.015, 0.03)
 
 
 def _lookup(key: str, version_keys: Sequence[str]) -> tuple[bytes | None, tuple]:
-    found = cache.get_many([key, *version_keys])
+    found, _ = cache_batch.fetch([key, *version_keys])
     versions = tuple(found.get(name) or 0 for name in version_keys)
     entry = found.get(key)
     if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == versions:

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
+from django.test import override_settings
 from django.utils import timezone
 from freezegun import freeze_time
 from rest_framework.test import APIClient
@@ -15,6 +16,7 @@ from accounts.tests.test_auth_api import assert_problem
 from catalog.tests.factories import ProductFactory
 from catalog.tests.stock import give_stock
 from pospro import cache_batch
+from pospro.tests.test_ops import UNREACHABLE_REDIS
 
 pytestmark = pytest.mark.django_db
 
@@ -117,3 +119,20 @@ def test_bump_starts_a_missing_counter_then_adds_one():
         "batch:v2": 1001,
         "batch:v3": 8,
     }
+
+
+def test_a_broken_connection_is_replaced_and_the_call_still_answers():
+    cache.set("batch:a", 5)
+    assert cache_batch.fetch(["batch:a"], counter="batch:n", counter_ttl=5) == ({"batch:a": 5}, 1)
+    broken = cache_batch._lane.connection
+    broken._sock.close()  # e.g. Redis restarted or an idle timeout closed it
+    assert cache_batch.fetch(["batch:a"], counter="batch:n", counter_ttl=5) == ({"batch:a": 5}, 2)
+    assert cache_batch.fetch(["batch:a"]) == ({"batch:a": 5}, None)
+    assert cache_batch._lane.connection is not broken
+
+
+def test_an_unreachable_redis_finds_nothing_and_counts_nothing():
+    assert cache_batch.fetch(["batch:a"], counter="batch:n", counter_ttl=5)[1] == 1
+    with override_settings(CACHES=UNREACHABLE_REDIS):
+        assert cache_batch.fetch(["batch:a"], counter="batch:n", counter_ttl=5) == ({}, None)
+    assert cache_batch.fetch(["batch:a"], counter="batch:n", counter_ttl=5)[1] == 2

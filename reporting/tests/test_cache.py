@@ -13,6 +13,7 @@ from django.test import override_settings
 from freezegun import freeze_time
 
 from conftest import client_for
+from pospro.tests.test_ops import UNREACHABLE_REDIS
 from reporting import cache as report_cache
 from reporting.tests.helpers import at, cancel, refund, sell
 
@@ -122,15 +123,6 @@ def test_ttl_zero_turns_report_caching_off(shop, settings, django_assert_num_que
         for _ in range(2):
             with django_assert_num_queries(1 + 4):
                 client.get("/api/v1/reports/daily")
-
-
-UNREACHABLE_REDIS = {
-    "default": {
-        "BACKEND": "django_redis.cache.RedisCache",
-        "LOCATION": "redis://127.0.0.1:1/0",
-        "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.2},
-    }
-}
 
 
 def test_reports_answer_from_the_database_when_redis_is_down(shop):
