@@ -38,6 +38,34 @@ def order_queryset(user):
     )
 
 
+def attach_lines(orders: list[Order]) -> list[Order]:
+    """Fill each order's prefetch cache (items, payments, refunds with their items) with one
+    query per relation, as prefetch_related would, minus its per-order cost: for a Prefetch
+    with its own queryset Django clones and filters that queryset once per order and relation,
+    a third of a twenty-order page's CPU. The lists stand where `order.items.all()` and
+    sales.api.render read them."""
+    by_id = {}
+    for order in orders:
+        order._prefetched_objects_cache = {"items": [], "payments": [], "refunds": []}
+        by_id[order.pk] = order
+    if not by_id:
+        return orders
+    for item in OrderItem.objects.filter(order_id__in=by_id).order_by("line_no"):
+        by_id[item.order_id]._prefetched_objects_cache["items"].append(item)
+    for payment in Payment.objects.filter(order_id__in=by_id).order_by("position", "id"):
+        by_id[payment.order_id]._prefetched_objects_cache["payments"].append(payment)
+    refunds = {}
+    for refund in Refund.objects.filter(order_id__in=by_id).order_by("created_at", "id"):
+        refund._prefetched_objects_cache = {"items": []}
+        refunds[refund.pk] = refund
+        by_id[refund.order_id]._prefetched_objects_cache["refunds"].append(refund)
+    if refunds:
+        lines = RefundItem.objects.filter(refund_id__in=refunds)
+        for line in lines.order_by("order_item__line_no", "id"):
+            refunds[line.refund_id]._prefetched_objects_cache["items"].append(line)
+    return orders
+
+
 def order_list_total(user, queryset, query_params) -> int:
     """The orders list's `total`: an unfiltered list takes it from order_total, a filtered one
     (dates, status, cashier... narrow it on an index) counts its rows."""

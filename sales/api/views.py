@@ -109,7 +109,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         exact total from the report rollup instead of counting every order of the scope."""
         skip, limit = page_params(request.query_params)
         queryset = self.filter_queryset(self.get_queryset())
-        page = list(queryset[skip : skip + limit])
+        page = selectors.attach_lines(list(queryset.prefetch_related(None)[skip : skip + limit]))
         body = {
             "total": selectors.order_list_total(request.user, queryset, request.query_params),
             "skip": skip,
