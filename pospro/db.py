@@ -1,12 +1,16 @@
 """Database helpers for the hot paths: SQL built once, run many times.
 
-Multi-row INSERT of model instances with the SQL built once per (model, row count).
+Multi-row INSERT of model instances with the SQL built once per model.
 
 `QuerySet.bulk_create` runs the ORM's insert compiler on every call, which costs several times
 what the INSERT itself costs the database for the few rows of a sale. `insert_rows` writes the
 same columns with the same conversions (each field's `pre_save` and `get_db_prep_save`) but
-caches the statement text. No signals are sent and nothing is read back: an auto-increment
-primary key stays None on the instance (UUID keys are set by Python before the insert).
+caches the statement text. On PostgreSQL several rows go as one array per column through
+`unnest`: one statement text whatever the row count, so psycopg converts it once and prepares
+it once (a VALUES list of 3 sale lines has 51 parameters, past the 50 up to which psycopg
+caches a query's conversion: 0.6 ms of CPU per sale here), and the server plans it once.
+No signals are sent and nothing is read back: an auto-increment primary key stays None on the
+instance (UUID keys are set by Python before the insert).
 
 Compiled queries (below): a queryset's SQL compiled once per shape, run with new parameters.
 """
@@ -33,7 +37,8 @@ _lock = threading.Lock()
 
 
 def _statement(model, count: int, vendor: str, using: str) -> tuple[str, list]:
-    key = (model, count, vendor)
+    columnar = vendor == "postgresql" and count > 1
+    key = (model, "columns" if columnar else count, vendor)
     found = _statements.get(key)
     if found is None:
         connection = connections[using]
@@ -45,11 +50,13 @@ def _statement(model, count: int, vendor: str, using: str) -> tuple[str, list]:
         ]
         quote = connection.ops.quote_name
         columns = ", ".join(quote(f.column) for f in fields)
-        row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-        sql = (
-            f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "  # noqa: S608 - names only
-            f"VALUES {', '.join([row] * count)}"
-        )
+        if columnar:
+            arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+            rows = f"SELECT * FROM unnest({arrays})"
+        else:
+            row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+            rows = f"VALUES {', '.join([row] * count)}"
+        sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) {rows}"  # noqa: S608
         found = (sql, fields)
         with _lock:
             _statements[key] = found
@@ -63,11 +70,14 @@ def insert_rows(objs: Sequence[models.Model], *, using: str = "default") -> list
     model = type(objs[0])
     connection = connections[using]
     sql, fields = _statement(model, len(objs), connection.vendor, using)
-    params = []
-    for obj in objs:
-        for field in fields:
-            value = field.pre_save(obj, True)
-            params.append(field.get_db_prep_save(value, connection))
+    rows = [
+        [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
+        for obj in objs
+    ]
+    if connection.vendor == "postgresql" and len(objs) > 1:
+        params = [list(column) for column in zip(*rows, strict=True)]
+    else:
+        params = [value for row in rows for value in row]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
     for obj in objs:

@@ -1,6 +1,7 @@
 """pospro.db: statements built once and run with new parameters give the ORM's answers."""
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
@@ -47,3 +48,32 @@ def test_insert_rows_writes_what_the_orm_reads_back():
     rows = insert_rows([Category(name="Tea"), Category(name="Coffee")])
     assert [c._state.adding for c in rows] == [False, False]
     assert sorted(Category.objects.values_list("name", flat=True)) == ["Coffee", "Tea"]
+
+
+def test_insert_rows_of_any_count_share_one_statement_and_keep_every_value():
+    from catalog.models import Product
+    from catalog.tests.factories import ProductFactory
+    from pospro import db
+
+    tea = Category.objects.create(name="Tea")
+    built = [
+        ProductFactory.build(category=tea, price="12.50", barcode="8690000000011"),
+        ProductFactory.build(category=None, price="0.05", barcode=None, image_url=""),
+        ProductFactory.build(category=tea, price="1999.99", barcode="8690000000028"),
+    ]
+    insert_rows(built[:2])
+    insert_rows(built[2:])  # one row: a VALUES list
+    insert_rows([ProductFactory.build(category=tea), ProductFactory.build(category=tea)])
+    counts = {key[1] for key in db._statements if key[0] is Product}
+    assert counts == {"columns", 1}  # two and three rows: the same unnest statement
+    for product in built:
+        stored = Product.objects.values("category_id", "price", "barcode", "name").get(
+            pk=product.pk
+        )
+        assert stored == {
+            "category_id": product.category_id,
+            "price": Decimal(product.price),
+            "barcode": product.barcode,
+            "name": product.name,
+        }
+    assert Product.objects.count() == 5
