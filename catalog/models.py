@@ -84,6 +84,13 @@ class StockLevel(models.Model):
 
     `allow_negative` records that the row was written under POSPRO_ALLOW_NEGATIVE_STOCK; without
     it the database itself refuses a negative quantity (the backstop, not the mechanism).
+
+    Every sale updates the rows of what it sold, so no index may cover `quantity` or
+    `updated_at`, and the table keeps free space in its pages (fillfactor 70, migration 0003):
+    then PostgreSQL updates a row in place (a HOT update) instead of adding an entry to each of
+    its indexes for every sale. With an index on (branch, quantity) a best seller's row grew a
+    chain of dead index entries that each next sale's unique check walked: the raw-SQL sale's
+    database CPU went from 5 ms to 20 ms within a few hundred sales (bench/README.md).
     """
 
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="stock_levels")
@@ -102,7 +109,6 @@ class StockLevel(models.Model):
                 name="catalog_stocklevel_quantity_gte_0",
             ),
         ]
-        indexes = [models.Index(fields=["branch", "quantity"], name="catalog_stock_branch_qty")]
 
     def __str__(self) -> str:
         return f"{self.product_id}@{self.branch_id}: {self.quantity}"

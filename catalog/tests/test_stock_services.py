@@ -1,6 +1,7 @@
 """The stock service: ledger rows beside every change, all-or-nothing shortages, transfers."""
 
 import pytest
+from django.db import connection
 
 from catalog.exceptions import InsufficientStock
 from catalog.models import StockLevel, StockMovement
@@ -151,3 +152,24 @@ def test_adjust_refuses_a_zero_delta(branch, manager):
         )
     assert excinfo.value.errors[0]["field"] == "quantity"
     assert not StockMovement.objects.exists()
+
+
+def test_selling_updates_the_stock_row_in_place(branch):
+    """PostgreSQL's HOT update: no index covers what a sale changes, so the row is rewritten
+    in its page instead of adding an entry to every index of the table (models.StockLevel)."""
+    assert connection.vendor == "postgresql"
+    product = ProductFactory()
+    give_stock(product, branch, 100)
+    for _ in range(10):
+        stock_apply(changes=[StockChange(product.pk, branch.pk, -1)], reason="sale")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables "
+            "WHERE relname = 'catalog_stocklevel'"
+        )
+        updated, in_place = cursor.fetchone()
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'catalog_stocklevel'")
+        (options,) = cursor.fetchone()
+    assert updated >= 10
+    assert in_place == updated
+    assert "fillfactor=70" in options
