@@ -8,7 +8,9 @@ entry against its version counters in the same MGET.
 With django-redis the batch is MGET, INCR and EXPIRE written as one packet on a connection this
 thread keeps for itself (`_Lane`): redis-py's command layer (retries, pool checkout, event
 hooks) cost 90 us of client CPU per call here, four times the socket work itself. If that
-connection fails, the call is retried once through redis-py's own pipeline, which reconnects.
+connection fails after having worked (Redis restarted, an idle connection closed), the call is
+retried once through redis-py's own pipeline, which reconnects; a new one that cannot connect
+is not retried (Redis is down: no second connect timeout).
 With any other cache backend (the local-memory default of the demo) it falls back to the cache
 API. If Redis is unreachable the batch finds nothing and counts nothing, the same as
 django-redis's IGNORE_EXCEPTIONS: callers then read the database and let the request through.
@@ -43,6 +45,7 @@ class _Lane(threading.local):
     connection = None
     pool = None
     pid = 0
+    worked = False  # has answered a call: a failure now is worth one retry
 
     def get(self, redis):
         pool = redis.connection_pool
@@ -56,6 +59,7 @@ class _Lane(threading.local):
         if self.connection is not None and self.pid == os.getpid():
             self.connection.disconnect()
         self.connection = self.pool = None
+        self.worked = False
 
 
 _lane = _Lane()
@@ -72,10 +76,18 @@ def _on_lane(redis, commands: list) -> list:
     connection = _lane.get(redis)
     try:
         connection.send_packed_command(connection.pack_commands(commands))
-        return [connection.read_response() for _ in commands]
-    except BaseException:
+        replies = [connection.read_response() for _ in commands]
+    except (RedisError, OSError):
+        retry = _lane.worked
         _lane.drop()  # replies may be left unread: never reuse the connection
+        if not retry:
+            raise
+        return _pipelined(redis, commands)  # a connection from the pool, made anew if needed
+    except BaseException:
+        _lane.drop()
         raise
+    _lane.worked = True
+    return replies
 
 
 def _pipelined(redis, commands: list) -> list:
@@ -90,6 +102,8 @@ def fetch(
 ) -> tuple[dict, int | None]:
     """The values found under `keys`, and the value of `counter` after adding 1 to it (created
     with expiry `counter_ttl` seconds if new). The count is None when it could not be counted."""
+    if not keys and counter is None:
+        return {}, None
     client = _redis_client()
     if client is None:
         return _fetch_with_cache_api(keys, counter, counter_ttl)
@@ -98,11 +112,7 @@ def fetch(
         names, cache.make_key(counter) if counter is not None else None, counter_ttl
     )
     try:
-        redis = client.get_client(write=True)
-        try:
-            replies = _on_lane(redis, commands)
-        except (RedisError, OSError):
-            replies = _pipelined(redis, commands)  # a fresh connection from the pool
+        replies = _on_lane(client.get_client(write=True), commands)
     except (RedisError, OSError) as exc:
         logger.warning("cache batch failed: %s", exc)
         return {}, None
