@@ -153,3 +153,23 @@ def test_demo_start_is_fast_on_sqlite(tmp_path):
     assert elapsed < 20, f"seed_demo took {elapsed:.1f} s on SQLite"
     again = subprocess.run([sys.executable, "manage.py", "seed_demo"], **run, check=False)
     assert "already there" in again.stdout
+
+
+def test_seed_leaves_the_clusters_shared_catalogs_unlocked(seeded):
+    """Its statistics are refreshed per table: a database-wide ANALYZE inside the seed's
+    transaction (the test's, here) would hold the shared catalogs until commit, and every
+    other database's ANALYZE would wait for it."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+            "WHERE l.pid = pg_backend_pid() AND c.relisshared"
+        )
+        assert cursor.fetchall() == []
+        cursor.execute(
+            "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+            "WHERE l.pid = pg_backend_pid() AND c.relname = 'sales_order' "
+            "AND l.mode = 'ShareUpdateExclusiveLock'"
+        )
+        assert cursor.fetchone() == (1,)  # the seed's own tables were analyzed
