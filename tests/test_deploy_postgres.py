@@ -343,17 +343,20 @@ class StreamingReplica:
             shutil.chown(self.root, "postgres", "postgres")
         os.chmod(self.root, 0o700)
         p = server()
-        result = subprocess.run(
-            as_postgres_user(
-                [basebackup, "-D", str(self.data), "-h", p["host"], "-p", str(p["port"])]
-                + ["-U", p["user"], "-X", "stream", "-R", "-w", "--checkpoint=fast"]
-            ),
-            env={**os.environ, "PGPASSWORD": p["password"]},
-            cwd=self.root,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        try:
+            result = subprocess.run(
+                as_postgres_user(
+                    [basebackup, "-D", str(self.data), "-h", p["host"], "-p", str(p["port"])]
+                    + ["-U", p["user"], "-X", "stream", "-R", "-w", "--checkpoint=fast"]
+                ),
+                env={**os.environ, "PGPASSWORD": p["password"]},
+                cwd=self.root,
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+        except subprocess.TimeoutExpired:  # it copies the whole cluster, other databases too
+            return "pg_basebackup took over 300 s (a large cluster)"
         if result.returncode != 0:
             return result.stderr.strip().splitlines()[-1] if result.stderr.strip() else "failed"
         # A Debian cluster keeps its configuration outside the data directory.
