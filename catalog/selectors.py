@@ -1,8 +1,9 @@
 """Catalog reads: products with their stock at a context branch, low stock, the ledger.
 
 "Context branch" (shared/API.md, Products): `?branch_id=` if given, else the caller's branch, else
-(an admin without one) every branch summed. Stock and the last-change time are correlated
-subqueries, so a page of products is one query whatever its size.
+(an admin without one) every branch summed. At a named branch stock and the last-change time
+come from a join on that branch's level row; summed over every branch they are correlated
+subqueries. Either way a page of products is one query whatever its size.
 """
 
 from uuid import UUID
@@ -52,6 +53,16 @@ def _levels(branch_id: UUID | None) -> QuerySet:
 
 
 def _with_stock(products: QuerySet, branch_id: UUID | None) -> QuerySet:
+    if branch_id is not None:
+        # One level row per (product, branch): a join, not a correlated subquery a row (the
+        # low-stock list sorted and filtered on it ran three of them a product: 44 - 50 ms
+        # for 10,000 products).
+        return products.annotate(
+            branch_level=FilteredRelation(
+                "stock_levels", condition=Q(stock_levels__branch_id=branch_id)
+            ),
+            stock=Coalesce(F("branch_level__quantity"), 0),
+        )
     stock = _levels(branch_id).annotate(total=Sum("quantity")).values("total")
     return products.annotate(stock=Coalesce(Subquery(stock, output_field=IntegerField()), 0))
 
@@ -63,16 +74,12 @@ def products_with_stock(*, branch_id: UUID | None) -> QuerySet:
     context branch: the product as a till sees it changed then (the API's `updated_at`), so an
     incremental sync (`updated_since`) also picks up new stock.
     """
-    products = Product.objects.select_related("category")
+    products = _with_stock(Product.objects.select_related("category"), branch_id)
     if branch_id is not None:
-        # One level row per (product, branch): a join, not two correlated subqueries a row.
-        return products.annotate(
-            level=FilteredRelation("stock_levels", condition=Q(stock_levels__branch_id=branch_id)),
-            stock=Coalesce(F("level__quantity"), 0),
-            changed_at=Greatest(F("updated_at"), Coalesce(F("level__updated_at"), F("updated_at"))),
-        )
+        changed = Coalesce(F("branch_level__updated_at"), F("updated_at"))
+        return products.annotate(changed_at=Greatest(F("updated_at"), changed))
     stock_changed = _levels(branch_id).annotate(last=Max("updated_at")).values("last")
-    return _with_stock(Product.objects.select_related("category"), branch_id).annotate(
+    return products.annotate(
         changed_at=Greatest(
             F("updated_at"),
             Coalesce(Subquery(stock_changed, output_field=DateTimeField()), F("updated_at")),
