@@ -36,8 +36,12 @@ def uuid_param(value, using: str = "default"):
 _lock = threading.Lock()
 
 
+def _columnar(vendor: str, count: int) -> bool:
+    return vendor == "postgresql" and count > 1
+
+
 def _statement(model, count: int, vendor: str, using: str) -> tuple[str, list]:
-    columnar = vendor == "postgresql" and count > 1
+    columnar = _columnar(vendor, count)
     key = (model, "columns" if columnar else count, vendor)
     found = _statements.get(key)
     if found is None:
@@ -74,7 +78,7 @@ def insert_rows(objs: Sequence[models.Model], *, using: str = "default") -> list
         [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
         for obj in objs
     ]
-    if connection.vendor == "postgresql" and len(objs) > 1:
+    if _columnar(connection.vendor, len(objs)):
         params = [list(column) for column in zip(*rows, strict=True)]
     else:
         params = [value for row in rows for value in row]

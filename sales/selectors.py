@@ -24,17 +24,27 @@ from sales.models import (
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 
 
+def _lines() -> dict:
+    """An order's related rows in the order its representation lists them."""
+    return {
+        "items": OrderItem.objects.order_by("line_no"),
+        "payments": Payment.objects.order_by("position", "id"),
+        "refunds": Refund.objects.order_by("created_at", "id"),
+    }
+
+
+def _refund_lines():
+    return RefundItem.objects.order_by("order_item__line_no", "id")
+
+
 def order_queryset(user):
     """Orders the user may read, with everything the full representation needs (4 queries)."""
+    lines = _lines()
+    lines["refunds"] = lines["refunds"].prefetch_related(
+        Prefetch("items", queryset=_refund_lines())
+    )
     return for_user(Order.objects.all(), user).prefetch_related(
-        Prefetch("items", queryset=OrderItem.objects.order_by("line_no")),
-        Prefetch("payments", queryset=Payment.objects.order_by("position", "id")),
-        Prefetch(
-            "refunds",
-            queryset=Refund.objects.order_by("created_at", "id").prefetch_related(
-                Prefetch("items", queryset=RefundItem.objects.order_by("order_item__line_no", "id"))
-            ),
-        ),
+        *(Prefetch(name, queryset=rows) for name, rows in lines.items())
     )
 
 
@@ -50,18 +60,15 @@ def attach_lines(orders: list[Order]) -> list[Order]:
         by_id[order.pk] = order
     if not by_id:
         return orders
-    for item in OrderItem.objects.filter(order_id__in=by_id).order_by("line_no"):
-        by_id[item.order_id]._prefetched_objects_cache["items"].append(item)
-    for payment in Payment.objects.filter(order_id__in=by_id).order_by("position", "id"):
-        by_id[payment.order_id]._prefetched_objects_cache["payments"].append(payment)
     refunds = {}
-    for refund in Refund.objects.filter(order_id__in=by_id).order_by("created_at", "id"):
-        refund._prefetched_objects_cache = {"items": []}
-        refunds[refund.pk] = refund
-        by_id[refund.order_id]._prefetched_objects_cache["refunds"].append(refund)
+    for name, rows in _lines().items():
+        for row in rows.filter(order_id__in=by_id):
+            by_id[row.order_id]._prefetched_objects_cache[name].append(row)
+            if name == "refunds":
+                row._prefetched_objects_cache = {"items": []}
+                refunds[row.pk] = row
     if refunds:
-        lines = RefundItem.objects.filter(refund_id__in=refunds)
-        for line in lines.order_by("order_item__line_no", "id"):
+        for line in _refund_lines().filter(refund_id__in=refunds):
             refunds[line.refund_id]._prefetched_objects_cache["items"].append(line)
     return orders
 
