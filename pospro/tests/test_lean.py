@@ -5,8 +5,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
-from django.test import override_settings
 from django.utils import timezone
 from freezegun import freeze_time
 from rest_framework.test import APIClient
@@ -15,8 +13,6 @@ from rest_framework_simplejwt.tokens import AccessToken
 from accounts.tests.test_auth_api import assert_problem
 from catalog.tests.factories import ProductFactory
 from catalog.tests.stock import give_stock
-from pospro import cache_batch
-from pospro.tests.test_ops import UNREACHABLE_REDIS
 
 pytestmark = pytest.mark.django_db
 
@@ -99,40 +95,3 @@ def test_writes_on_the_same_url_go_to_the_drf_view(manager_api, cashier_api, tea
     assert cashier_api.head(f"{URL}/{tea.pk}").status_code == 200
     response = cashier_api.get(f"{URL}/{tea.pk}", HTTP_ACCEPT="text/html")
     assert_problem(response, 406, "not_acceptable")
-
-
-def test_one_round_trip_reads_values_and_counts(settings):
-    assert "redis" in settings.CACHES["default"]["BACKEND"].lower()
-    cache.set("batch:a", {"x": 1})
-    found, count = cache_batch.fetch(["batch:a", "batch:missing"], counter="batch:n", counter_ttl=5)
-    assert (found, count) == ({"batch:a": {"x": 1}}, 1)
-    assert cache_batch.fetch([], counter="batch:n", counter_ttl=5) == ({}, 2)
-    assert 0 < cache.ttl("batch:n") <= 5
-
-
-def test_bump_starts_a_missing_counter_then_adds_one():
-    cache_batch.bump(["batch:v1", "batch:v2"], start=1000)
-    cache.set("batch:v3", 7, timeout=None)
-    cache_batch.bump(["batch:v1", "batch:v3"], start=5000)
-    assert cache.get_many(["batch:v1", "batch:v2", "batch:v3"]) == {
-        "batch:v1": 1002,
-        "batch:v2": 1001,
-        "batch:v3": 8,
-    }
-
-
-def test_a_broken_connection_is_replaced_and_the_call_still_answers():
-    cache.set("batch:a", 5)
-    assert cache_batch.fetch(["batch:a"], counter="batch:n", counter_ttl=5) == ({"batch:a": 5}, 1)
-    broken = cache_batch._lane.connection
-    broken._sock.close()  # e.g. Redis restarted or an idle timeout closed it
-    assert cache_batch.fetch(["batch:a"], counter="batch:n", counter_ttl=5) == ({"batch:a": 5}, 2)
-    assert cache_batch.fetch(["batch:a"]) == ({"batch:a": 5}, None)
-    assert cache_batch._lane.connection is not broken
-
-
-def test_an_unreachable_redis_finds_nothing_and_counts_nothing():
-    assert cache_batch.fetch(["batch:a"], counter="batch:n", counter_ttl=5)[1] == 1
-    with override_settings(CACHES=UNREACHABLE_REDIS):
-        assert cache_batch.fetch(["batch:a"], counter="batch:n", counter_ttl=5) == ({}, None)
-    assert cache_batch.fetch(["batch:a"], counter="batch:n", counter_ttl=5)[1] == 2
