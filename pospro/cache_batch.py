@@ -115,7 +115,7 @@ class _Lane(threading.local):
         connection.send_command("CLIENT", "TRACKING", "ON", "BCAST", *args)
         try:
             connection.read_response()
-        except ResponseError as exc:  # a server without tracking: no copies, still batches
+        except ResponseError as exc:  # e.g. a proxy without tracking: no copies, still batches
             logger.warning("cache tracking refused: %s", exc)
             return ()
         return prefixes

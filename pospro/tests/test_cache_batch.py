@@ -158,3 +158,21 @@ def test_a_users_requests_skip_redis_and_a_deactivation_still_applies_at_once(
 
     user_set_active(user=cashier, is_active=False)  # through another connection, on commit
     assert_problem(cashier_api.get("/api/v1/auth/me"), 401, "authentication_failed")
+
+
+def test_a_server_refusing_tracking_still_batches_without_copies(tracked, monkeypatch, round_trips):
+    original = AbstractConnection.send_command
+
+    def no_tracking(connection, *args, **kwargs):
+        if args[:2] == ("CLIENT", "TRACKING"):
+            args = ("CLIENT", "TRACKING", "REFUSED")  # answered with an error, like a proxy
+        return original(connection, *args, **kwargs)
+
+    monkeypatch.setattr(AbstractConnection, "send_command", no_tracking)
+    cache_batch._lane.drop()
+    key = f"{TRACKED}a"
+    cache.set(key, 1)
+    assert cache_batch.fetch([key], counter="batch:n", counter_ttl=5) == ({key: 1}, 1)
+    assert cache_batch.fetch([key]) == ({key: 1}, None)
+    assert len(round_trips) == 2  # nothing kept locally
+    assert cache_batch._lane.copies == {}
