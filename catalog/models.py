@@ -68,15 +68,29 @@ class Product(models.Model):
             models.Index(fields=["updated_at"], name="catalog_product_updated_at"),
             models.Index(fields=["created_at"], name="catalog_product_created_at"),
             models.Index(fields=["price"], name="catalog_product_price"),
-            # The list's exact `total` of active products, counted index-only (a fraction of the
-            # table's pages; bench/README.md).
-            models.Index(
-                fields=["id"], condition=models.Q(is_active=True), name="catalog_product_active_ids"
-            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+
+class ProductCount(models.Model):
+    """How many products there are, and how many active: the exact `total` of an unfiltered
+    product list without counting the table on every page (a sequential scan of every product
+    row: 1.6 of the list's 1.8 ms in PostgreSQL for 10,000 products).
+
+    One row (id 1), kept by PostgreSQL itself: statement triggers on catalog_product add what
+    each INSERT, UPDATE or DELETE changed, in the same transaction (migration catalog.0004), so
+    services, the admin, imports and COPY all keep it. Writes that change the counts queue on
+    this row until they commit. On SQLite (the demo) nothing keeps it and lists count rows.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    products = models.IntegerField(default=0)
+    active = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.active} active of {self.products} products"
 
 
 class StockLevel(models.Model):

@@ -8,6 +8,7 @@ subqueries. Either way a page of products is one query whatever its size.
 
 from uuid import UUID
 
+from django.db import connection
 from django.db.models import (
     Count,
     DateTimeField,
@@ -43,6 +44,29 @@ def context_branch_id(user, branch_id) -> UUID | None:
             raise NotFound("Branch not found.")
         return branch_uuid
     return user.branch_id
+
+
+#: The product list's parameters that leave out rows (is_active aside): with none of them, the
+#: list's total is a count ProductCount keeps.
+ROW_FILTERS = ("category", "search", "barcode", "min_price", "max_price", "updated_since")
+
+
+def unfiltered_list_total(query_params) -> int | None:
+    """The exact `total` of a product list that filters on nothing but `is_active` (its default
+    `true` included), read from ProductCount; None when rows have to be counted (any other
+    filter, or SQLite, where nothing keeps the count)."""
+    if connection.vendor != "postgresql" or any(query_params.get(name) for name in ROW_FILTERS):
+        return None
+    which = query_params.get("is_active") or "true"
+    if which not in ("true", "false", "all"):
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT products, active FROM catalog_productcount WHERE id = 1")
+        row = cursor.fetchone()
+    if row is None:  # a flushed database, until the next product write counts afresh
+        return None
+    products, active = row
+    return {"true": active, "false": products - active, "all": products}[which]
 
 
 def _levels(branch_id: UUID | None) -> QuerySet:

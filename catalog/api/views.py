@@ -100,7 +100,9 @@ def list_bytes(user, query_params) -> bytes:
         rows = fast.sql_cache.rows(
             ("page", *shape), lambda: products()[skip : skip + limit].values(*fast.FIELDS)
         )
-        total = fast.sql_cache.count(("count", *shape), products)
+        total = selectors.unfiltered_list_total(query_params)
+        if total is None:
+            total = fast.sql_cache.count(("count", *shape), products)
         return fast.render_page(rows, total=total, skip=skip, limit=limit, show_cost=show_cost)
 
     return read_through("list", [CATALOG_VERSION_KEY], (show_cost, branch_id, query), compute)

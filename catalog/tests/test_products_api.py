@@ -4,10 +4,12 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.tests.test_auth_api import assert_problem
-from catalog.models import Category, Product, StockMovement
+from catalog.models import Category, Product, ProductCount, StockMovement
 from catalog.tests.factories import CategoryFactory, ProductFactory
 from catalog.tests.stock import give_stock, ledger_sum, level
 from conftest import client_for
@@ -229,6 +231,52 @@ def test_list_runs_constant_queries(cashier_api, branch, django_assert_num_queri
     with django_assert_num_queries(3):  # user, count, page (stock and category joined in)
         response = cashier_api.get(f"{URL}?limit=50")
     assert len(response.json()["items"]) == count
+
+
+def test_an_unfiltered_lists_total_follows_every_kind_of_write(manager_api, settings):
+    """The total of a list filtered on nothing but is_active comes from a count PostgreSQL keeps
+    (catalog.ProductCount, triggers): it must equal counting the rows after any write."""
+    settings.POSPRO_CACHE_TTL = 0
+
+    def totals() -> tuple[int, int, int]:
+        return tuple(
+            manager_api.get(URL, {"is_active": which}).json()["total"]
+            for which in ("true", "false", "all")
+        )
+
+    def counted() -> tuple[int, int, int]:
+        active, every = Product.objects.filter(is_active=True).count(), Product.objects.count()
+        return active, every - active, every
+
+    ProductFactory.create_batch(3)
+    assert totals() == counted() == (3, 0, 3)
+    created = manager_api.post(URL, NEW, format="json").json()
+    assert manager_api.delete(f"{URL}/{created['id']}").status_code == 204  # deactivation
+    assert totals() == counted() == (3, 1, 4)
+    with CaptureQueriesContext(connection) as queries:
+        assert manager_api.get(URL).json()["total"] == 3  # is_active=true is the default
+    assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    manager_api.patch(f"{URL}/{created['id']}", {"is_active": True}, format="json")
+    Product.objects.filter(name__startswith="Product").update(is_active=False)  # admin action
+    Product.objects.bulk_create([Product(name=f"Imported {n}", price=1) for n in range(4)])
+    Product.objects.filter(name="Imported 0").delete()
+    assert totals() == counted() == (4, 3, 7)
+    with transaction.atomic():
+        ProductFactory()
+        transaction.set_rollback(True)
+    assert totals() == counted() == (4, 3, 7)
+    ProductCount.objects.all().delete()  # as a flush leaves it: rows are counted meanwhile
+    assert totals() == counted() == (4, 3, 7)
+    ProductFactory(is_active=False)  # the next write counts afresh
+    assert ProductCount.objects.get().active == 4
+    assert totals() == counted() == (4, 4, 8)
+    # A filtered list still counts its rows.
+    assert manager_api.get(URL, {"search": "imported"}).json()["total"] == 3
+    assert manager_api.get(URL, {"is_active": "all", "max_price": 1}).json()["total"] == 3
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending checks: TRUNCATE may run
+        cursor.execute("TRUNCATE catalog_product CASCADE")
+    assert totals() == (0, 0, 0)
 
 
 # --- detail and barcode --------------------------------------------------------------------------
