@@ -39,7 +39,14 @@ from django.db.models import AutoField, Max, Q
 from django.utils import timezone
 
 from accounts.models import Branch
-from catalog.models import Category, MovementReason, Product, StockLevel, StockMovement
+from catalog.models import (
+    Category,
+    MovementReason,
+    Product,
+    ProductCount,
+    StockLevel,
+    StockMovement,
+)
 from pospro.clock import business_today, business_tz
 from pospro.money import ZERO, quantize
 from sales import rollup
@@ -699,7 +706,8 @@ def check_invariants() -> list[str]:
     """Problems found (empty when all hold): stock == sum of movements and never negative, no
     movements without a stock level, order totals == sum of their lines, payments applied ==
     total, every day's order sequence at or past its highest number, customer balances ==
-    credit taken net of credit refunded. A handful of grouped queries, whatever the size."""
+    credit taken net of credit refunded, the product count (catalog.ProductCount) == the products.
+    A handful of grouped queries, whatever the size."""
     from django.db.models import Exists, F, IntegerField, OuterRef, Subquery, Sum
     from django.db.models.functions import Cast, Coalesce, Round, Substr
 
@@ -764,4 +772,11 @@ def check_invariants() -> list[str]:
     )
     if bad := owing.exclude(balance=F("owed")).count():
         problems.append(f"{bad} customers whose balance differs from their credit")
+
+    counts = ProductCount.objects.filter(pk=1).values_list("products", "active").first()
+    if counts is not None and counts != (
+        Product.objects.count(),
+        Product.objects.filter(is_active=True).count(),
+    ):
+        problems.append("the product count differs from the products")
     return problems

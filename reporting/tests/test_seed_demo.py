@@ -9,10 +9,10 @@ from collections import Counter
 
 import pytest
 from django.core.management import call_command
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Sum
 
 from accounts.models import Branch, User
-from catalog.models import Product, StockLevel, StockMovement
+from catalog.models import Product, ProductCount, StockLevel, StockMovement
 from reporting import seeding
 from sales.models import Customer, Order, OrderItem, OrderSequence, Payment, Refund
 from tests.helpers import ROOT
@@ -114,10 +114,12 @@ def test_invariant_check_notices_a_broken_ledger(seeded):
     order = Order.objects.order_by("id").first()
     Order.objects.filter(pk=order.pk).update(total_amount=order.total_amount + 1)
     OrderSequence.objects.filter(day=order.business_date).update(last=0)
+    ProductCount.objects.update(active=F("active") + 1)
     problems = seeding.check_invariants()
     assert any("stock levels differ" in p for p in problems)
     assert any("total differs from their lines" in p for p in problems)
     assert any("sequence is behind" in p for p in problems)
+    assert "the product count differs from the products" in problems
 
 
 def test_seed_continues_a_day_sequence_already_started(db):
