@@ -44,8 +44,8 @@ def test_a_deactivation_is_refused_by_every_worker_at_the_next_request(branch):
     user = UserFactory(branch=branch)
     with gunicorn({"DATABASE_URL": server_database_url()}, workers=2, threads=2) as base:
         token = _login(base, user.email)
-        # The login left a "stale" marker (reads go to the database for 30 s): gone, the
-        # first read writes the snapshot, and every worker thread keeps a copy of it.
+        # The user's creation left a "stale" marker (reads go to the database for 30 s):
+        # gone, the first read writes the snapshot, and every worker thread keeps a copy.
         cache.delete(f"auth:user:{user.pk}")
         assert set(_statuses(f"{base}/api/v1/auth/me", token, 60)) == {200}
         user_set_active(user=user, is_active=False)  # commits: Redis announces the change
