@@ -1,7 +1,11 @@
 """Fixtures shared by every app's tests."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
+from freezegun import freeze_time
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
@@ -15,6 +19,19 @@ def _clean_cache():
         cache.delete_pattern("*")
     else:
         cache.clear()
+
+
+@pytest.fixture
+def one_throttle_window():
+    """The throttles count per clock minute (fixed windows): the test runs 20 s into one, so
+    its requests never straddle a boundary, where counting starts afresh. Time only moves
+    forward (tokens issued before stay valid) and keeps ticking."""
+    now = timezone.now()
+    start = now.replace(second=20, microsecond=0)
+    if start < now:
+        start += timedelta(minutes=1)
+    with freeze_time(start, tick=True):
+        yield
 
 
 @pytest.fixture

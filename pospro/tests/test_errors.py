@@ -83,6 +83,7 @@ def test_flatten_nested_paths():
     ]
 
 
+@pytest.mark.usefixtures("one_throttle_window")
 def test_throttled_user_gets_429_with_retry_after(cashier_api, settings):
     settings.POSPRO_THROTTLE_RATES = {**settings.POSPRO_THROTTLE_RATES, "user": "3/min"}
     for _ in range(3):
@@ -92,6 +93,7 @@ def test_throttled_user_gets_429_with_retry_after(cashier_api, settings):
     assert 0 < int(response["Retry-After"]) <= 60
 
 
+@pytest.mark.usefixtures("one_throttle_window")
 def test_login_throttled_per_email_across_ips(api, cashier, settings):
     settings.POSPRO_THROTTLE_RATES = {**settings.POSPRO_THROTTLE_RATES, "login": "2/min"}
     body = {"email": cashier.email, "password": "wrong"}
@@ -103,6 +105,7 @@ def test_login_throttled_per_email_across_ips(api, cashier, settings):
     assert "Retry-After" in response
 
 
+@pytest.mark.usefixtures("one_throttle_window")
 def test_login_throttled_per_ip_across_emails(api, settings):
     settings.POSPRO_THROTTLE_RATES = {**settings.POSPRO_THROTTLE_RATES, "login": "2/min"}
     for index in range(2):
@@ -115,6 +118,7 @@ def test_login_throttled_per_ip_across_emails(api, settings):
     assert_problem(response, 429, "throttled")
 
 
+@pytest.mark.usefixtures("one_throttle_window")
 def test_throttle_is_shared_through_redis(cashier_api, settings):
     """The history lives in Redis, not in process memory: every gunicorn worker sees it."""
     from django.core.cache import cache

@@ -75,6 +75,7 @@ def test_expired_token_is_refused_though_its_signature_was_checked_before(cashie
         assert_problem(client.get(f"{URL}/{tea.pk}"), 401, "token_not_valid")
 
 
+@pytest.mark.usefixtures("one_throttle_window")
 def test_lean_reads_share_the_user_throttle(cashier_api, tea, settings):
     settings.POSPRO_THROTTLE_RATES = {**settings.POSPRO_THROTTLE_RATES, "user": "3/min"}
     assert cashier_api.get(f"{URL}/{tea.pk}").status_code == 200
