@@ -19,7 +19,6 @@ from catalog.models import Product
 from pospro.api.lean import lean_get
 from pospro.clock import local
 from pospro.urls import urlpatterns as app_urlpatterns
-from sales import rollup
 
 LIST_FIELDS = (
     "id", "name", "barcode", "sku", "category__name", "price", "cost_price",
@@ -75,9 +74,8 @@ def raw_order(request):
     """The POST /orders reference: the same rows written in hand-written SQL, one transaction,
     no validation, no serializer, a statement per table as a careful hand would (the stock
     rows locked, updated with unnest, the ledger, the day's number, order, lines, payment,
-    both report roll-ups with the day's leaders, and the idempotency row). Body:
-    {"branch_id", "cashier_id", "items": [{product_id, quantity}]}, prices taken from the
-    catalog; VAT exclusive, cash."""
+    both report roll-ups and the idempotency row). Body: {"branch_id", "cashier_id", "items":
+    [{product_id, quantity}]}, prices taken from the catalog; VAT exclusive, cash."""
     body = orjson.loads(request.body)
     branch_id, cashier_id = body["branch_id"], body["cashier_id"]
     lines = sorted((item["product_id"], int(item["quantity"])) for item in body["items"])
@@ -151,10 +149,6 @@ def raw_order(request):
             "reference) VALUES (%s, %s, 0, 'cash', %s, %s, NULL)",
             [uuid.uuid4(), order_id, total, total],
         )
-        cur.execute(  # the day's leader lock, shared with other sales (sales.rollup)
-            "SELECT pg_advisory_xact_lock_shared(%s, hashtext(%s))",
-            [rollup.LEADER_LOCK_CLASS, f"{branch_id}:{day}"],
-        )
         cur.execute(
             "INSERT INTO sales_productsalesrollup AS r (branch_id, business_date, product_id, "
             "lines, quantity, revenue, net_revenue, cost) "
@@ -165,10 +159,6 @@ def raw_order(request):
             "revenue = r.revenue + excluded.revenue, "
             "net_revenue = r.net_revenue + excluded.net_revenue, cost = r.cost + excluded.cost",
             [branch_id, day, *([r[k] for r in rows] for k in (0, 1, 9, 10, 7))],
-        )
-        cur.execute(  # sold products reaching the day's LEADERS-th revenue become leaders
-            rollup.ADD_LEADERS,
-            {"branch": branch_id, "day": day, "products": ids, "offset": rollup.LEADERS - 1},
         )
         cur.execute(
             "INSERT INTO sales_salesrollup AS r (branch_id, business_date, business_hour, "

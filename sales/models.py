@@ -316,30 +316,3 @@ class ProductSalesRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product_id} {self.business_date}"
-
-
-class ProductDayLeader(models.Model):
-    """A product that may be among a branch's best sellers of a business day by revenue.
-
-    Per branch and day these rows are a superset of the top `sales.rollup.LEADERS` products by
-    revenue (ties included); their figures stay in ProductSalesRollup. Ranking a day's best
-    sellers (`/orders/stats`, the daily report, the products report of one day) then reads a
-    few dozen rows instead of every product the branch sold that day. A sale adds its
-    products that reach the day's current LEADERS-th revenue; a refund or cancellation, which
-    can lower a leader, recomputes the day. Kept on PostgreSQL only (sales.rollup).
-    """
-
-    id = models.BigAutoField(primary_key=True)
-    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+", db_index=False)
-    business_date = models.DateField()
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+", db_index=False)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["branch", "business_date", "product"], name="sales_day_leader_grain"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.product_id} {self.business_date}"

@@ -5,14 +5,6 @@ adds its totals, a cancellation subtracts them, a refund adds to `refunded` and 
 amount off the refund's payment method and its quantities off `items` (and off its products).
 `rebuild()` recomputes every row from the orders, lines, refunds and payments (backfills,
 checks).
-
-On PostgreSQL the same transactions keep `ProductDayLeader`, each branch-day's candidate best
-sellers: a sale adds its products whose revenue reaches the day's LEADERS-th (read from the
-leaders themselves, which hold the true top LEADERS), and a refund or cancellation, which can
-lower a leader and so let another product in, recomputes the day from the rollup. Refunds and
-cancellations hold the day's advisory lock exclusively and sales hold it shared, taken before
-any rollup row: a recomputation never misses a sale in flight, and a sale never reads a
-threshold a refund is changing.
 """
 
 from decimal import Decimal
@@ -29,7 +21,6 @@ from sales.models import (
     OrderStatus,
     Payment,
     PaymentMethod,
-    ProductDayLeader,
     ProductSalesRollup,
     Refund,
     RefundItem,
@@ -42,61 +33,6 @@ COLUMNS = COUNTS + AMOUNTS
 
 
 PRODUCT_COLUMNS = ("lines", "quantity", "revenue", "net_revenue", "cost")
-
-#: How many best sellers of a branch-day ProductDayLeader always holds: the products report's
-#: default page (/orders/stats and the daily report show ten).
-LEADERS = 50
-#: The first key of the day locks (two-key advisory locks never meet the one-key ones the
-#: idempotency keys take); the second is a hash of the branch and day.
-LEADER_LOCK_CLASS = 7301
-LEADER_TABLE = ProductDayLeader._meta.db_table
-ROLLUP_TABLE = ProductSalesRollup._meta.db_table
-ADD_LEADERS = f"""
-INSERT INTO {LEADER_TABLE} (branch_id, business_date, product_id)
-SELECT r.branch_id, r.business_date, r.product_id FROM {ROLLUP_TABLE} r
- WHERE r.branch_id = %(branch)s AND r.business_date = %(day)s
-   AND r.product_id = ANY(%(products)s::uuid[]) AND r.lines > 0
-   AND r.revenue >= COALESCE((
-       SELECT t.revenue FROM {LEADER_TABLE} l
-         JOIN {ROLLUP_TABLE} t ON t.branch_id = l.branch_id
-          AND t.business_date = l.business_date AND t.product_id = l.product_id
-        WHERE l.branch_id = %(branch)s AND l.business_date = %(day)s AND t.lines > 0
-        ORDER BY t.revenue DESC OFFSET %(offset)s LIMIT 1
-   ), -1)
-ON CONFLICT DO NOTHING
-"""  # noqa: S608 - table names from the models
-RANK_DAY = f"""
-INSERT INTO {LEADER_TABLE} (branch_id, business_date, product_id)
-SELECT branch_id, business_date, product_id FROM {ROLLUP_TABLE}
- WHERE branch_id = %(branch)s AND business_date = %(day)s AND lines > 0
-   AND revenue >= COALESCE((
-       SELECT revenue FROM {ROLLUP_TABLE}
-        WHERE branch_id = %(branch)s AND business_date = %(day)s AND lines > 0
-        ORDER BY revenue DESC OFFSET %(offset)s LIMIT 1
-   ), -1)
-"""  # noqa: S608
-TOP_OF_EVERY_DAY = f"""
-SELECT branch_id, business_date, product_id FROM (
-    SELECT branch_id, business_date, product_id, revenue,
-           nth_value(revenue, %(leaders)s) OVER (
-               PARTITION BY branch_id, business_date ORDER BY revenue DESC
-               ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING
-           ) AS threshold
-      FROM {ROLLUP_TABLE} WHERE lines > 0
-) AS ranked
- WHERE revenue >= COALESCE(threshold, -1)
-"""  # noqa: S608
-RANK_ALL = f"""
-INSERT INTO {LEADER_TABLE} (branch_id, business_date, product_id)
-{TOP_OF_EVERY_DAY} ORDER BY business_date, branch_id, product_id
-"""  # noqa: S608
-MISSING_LEADERS = f"""
-SELECT count(*) FROM ({TOP_OF_EVERY_DAY}) AS top
- WHERE NOT EXISTS (
-     SELECT 1 FROM {LEADER_TABLE} l WHERE l.branch_id = top.branch_id
-        AND l.business_date = top.business_date AND l.product_id = top.product_id
- )
-"""  # noqa: S608
 
 
 def _add_products(order: Order, rows: dict) -> None:
@@ -167,75 +103,8 @@ def _by_method(payments) -> dict[str, Decimal]:
     return totals
 
 
-def _postgresql() -> bool:
-    return connection.vendor == "postgresql"
-
-
-def _lock_day(order: Order, *, exclusive: bool) -> None:
-    """The branch-day's leader lock, until commit (see the module's docstring)."""
-    if not _postgresql():
-        return
-    function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {function}({LEADER_LOCK_CLASS}, hashtext(%s))",
-            [f"{order.branch_id}:{order.business_date}"],
-        )
-
-
-def _add_leaders(order: Order, product_ids) -> None:
-    """Sold products whose day revenue now reaches the LEADERS-th leader's join the leaders."""
-    if not _postgresql() or not product_ids:
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            ADD_LEADERS,
-            {
-                "branch": order.branch_id,
-                "day": order.business_date,
-                "products": [str(product_id) for product_id in product_ids],
-                "offset": LEADERS - 1,
-            },
-        )
-
-
-def _rank_day(order: Order) -> None:
-    """The day's leaders anew from the rollup: every product at or above the LEADERS-th."""
-    if not _postgresql():
-        return
-    day = {"branch": order.branch_id, "day": order.business_date, "offset": LEADERS - 1}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"DELETE FROM {LEADER_TABLE} WHERE branch_id = %(branch)s AND business_date = %(day)s",
-            day,
-        )
-        cursor.execute(RANK_DAY, day)
-
-
-def rank_all_days() -> int:
-    """Every branch-day's leaders anew from the rollup (after a rebuild or a backfill)."""
-    if not _postgresql():
-        return 0
-    with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {LEADER_TABLE}")
-        cursor.execute(RANK_ALL, {"leaders": LEADERS})
-        return cursor.rowcount
-
-
-def missing_leaders() -> int:
-    """Products among some branch-day's top LEADERS that are not its leaders (0 when kept)."""
-    if not _postgresql():
-        return 0
-    with connection.cursor() as cursor:
-        cursor.execute(MISSING_LEADERS, {"leaders": LEADERS})
-        return cursor.fetchone()[0]
-
-
 def record_sale(order: Order, items, payments) -> None:
-    _lock_day(order, exclusive=False)
-    rows = _line_deltas(items, 1)
-    _add_products(order, rows)
-    _add_leaders(order, rows)
+    _add_products(order, _line_deltas(items, 1))
     _add(
         order,
         orders=1,
@@ -248,9 +117,7 @@ def record_sale(order: Order, items, payments) -> None:
 
 
 def record_cancel(order: Order, items, payments) -> None:
-    _lock_day(order, exclusive=True)
     _add_products(order, _line_deltas(items, -1))
-    _rank_day(order)
     _add(
         order,
         orders=-1,
@@ -263,7 +130,6 @@ def record_cancel(order: Order, items, payments) -> None:
 
 
 def record_refund(order: Order, refund: Refund, refund_items) -> None:
-    _lock_day(order, exclusive=True)
     rows: dict = {}
     for part in refund_items:
         item = part.order_item
@@ -276,7 +142,6 @@ def record_refund(order: Order, refund: Refund, refund_items) -> None:
             cost - part.quantity * item.unit_cost,
         )
     _add_products(order, rows)
-    _rank_day(order)
     _add(
         order,
         refunded=refund.amount,
@@ -341,9 +206,7 @@ def rebuild() -> int:
         )
     )
     created = SalesRollup.objects.bulk_create([SalesRollup(**row) for row in rows], batch_size=2000)
-    products = _rebuild_products()
-    rank_all_days()
-    return len(created) + products
+    return len(created) + _rebuild_products()
 
 
 def _rebuild_products() -> int:
