@@ -28,6 +28,7 @@ from django.db.models.functions import Coalesce, Greatest, Lower
 
 from accounts.models import Branch
 from accounts.scoping import parse_uuid
+from catalog.filtersets import ProductFilterSet
 from catalog.models import Category, Product, StockLevel, StockMovement
 from pospro.exceptions import NotFound
 
@@ -46,9 +47,12 @@ def context_branch_id(user, branch_id) -> UUID | None:
     return user.branch_id
 
 
-#: The product list's parameters that leave out rows (is_active aside): with none of them, the
-#: list's total is a count ProductCount keeps.
-ROW_FILTERS = ("category", "search", "barcode", "min_price", "max_price", "updated_since")
+#: The product list's parameters that leave out rows (is_active aside; ordering only sorts):
+#: with none of them, the list's total is a count ProductCount keeps. Read off the filterset,
+#: so a filter added there is counted, never ignored.
+ROW_FILTERS = tuple(
+    name for name in ProductFilterSet.base_filters if name not in ("is_active", "ordering")
+)
 
 
 def unfiltered_list_total(query_params) -> int | None:

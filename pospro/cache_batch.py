@@ -21,7 +21,8 @@ Two things let most authenticated requests skip the round trip altogether:
   connection while it executes the change, and every call reads the announcements waiting on the
   socket before it uses a copy (one poll). A deactivated user's snapshot is replaced on commit,
   so the next request, in any worker, sees the announcement first. Copies die with the
-  connection: after any failure the thread starts again from Redis.
+  connection: after any failure the thread starts again from Redis (and the requests it had
+  counted but not yet sent, at most COUNT_BATCH a counter, go uncounted).
 - A counter given with its limit (the per-user throttle) is counted by the thread on its own
   between two round trips, at most `COUNT_BATCH` requests, `COUNT_AGE` seconds, and
   1/`COUNT_SHARE` of what was left of the limit at the last count; then its local count goes
