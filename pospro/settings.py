@@ -30,6 +30,14 @@ def env_int(name: str, default: int) -> int:
     return int(value) if value not in (None, "") else default
 
 
+def env_threshold(name: str, default: int) -> int | None:
+    """A count from the environment, or None for "off"/"none"."""
+    value = os.environ.get(name, "").strip().lower()
+    if value in {"off", "none"}:
+        return None
+    return int(value) if value else default
+
+
 DEV_SECRET_KEY = "django-insecure-pospro-development-key-never-use-in-production"  # noqa: S105
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
@@ -116,10 +124,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # JIT compiling costs more than it saves on this app's short queries: it took 1.2 s of a
     # 1.8 s report on a million order lines (docs/reporting.md).
     DATABASES["default"]["OPTIONS"].setdefault("options", "-c jit=off")
-    # Parameters bound by the server instead of quoted into the SQL by psycopg in Python, so
-    # psycopg prepares a statement after its 5th run on a connection (bench/README.md).
+    # Parameters bound by the server instead of quoted into the SQL by psycopg in Python, and
+    # a statement prepared on its DB_PREPARE_THRESHOLD-th run on a connection (Django turns
+    # psycopg's preparing off unless asked): PostgreSQL then plans it once, not on every run
+    # (bench/README.md). DB_PREPARE_THRESHOLD=off behind a pooler in transaction mode.
     DATABASES["default"]["OPTIONS"].setdefault(
         "server_side_binding", env_bool("DB_SERVER_SIDE_BINDING", True)
+    )
+    DATABASES["default"]["OPTIONS"].setdefault(
+        "prepare_threshold", env_threshold("DB_PREPARE_THRESHOLD", 5)
     )
 else:
     DATABASES["default"].setdefault("OPTIONS", {})
@@ -133,6 +146,12 @@ if os.environ.get("DATABASE_REPLICA_URL"):
     DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    DATABASES["replica"]["OPTIONS"].setdefault(
+        "server_side_binding", env_bool("DB_SERVER_SIDE_BINDING", True)
+    )
+    DATABASES["replica"]["OPTIONS"].setdefault(
+        "prepare_threshold", env_threshold("DB_PREPARE_THRESHOLD", 5)
+    )
     DATABASE_ROUTERS = ["pospro.db_router.ReplicaRouter"]
 
 # --- Cache ------------------------------------------------------------------------------------

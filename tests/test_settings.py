@@ -4,6 +4,9 @@ import os
 import subprocess
 import sys
 
+import pytest
+from django.db import connection
+
 from tests.helpers import ROOT
 
 PROD_ENV = {
@@ -56,3 +59,47 @@ def test_production_settings_values():
         "True",
         "django.contrib.auth.hashers.Argon2PasswordHasher",
     ], result.stderr
+
+
+def database_options(env: dict[str, str]) -> str:
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "o = s.DATABASES['default']['OPTIONS']; "
+        "print(o['server_side_binding'], o['prepare_threshold'])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "DATABASE_URL": "postgres://pospro@127.0.0.1:5432/pospro",
+            "DJANGO_SETTINGS_MODULE": "pospro.settings",
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_statements_are_prepared_unless_turned_off():
+    assert database_options({}) == "True 5"
+    assert database_options({"DB_PREPARE_THRESHOLD": "off"}) == "True None"
+    assert database_options({"DB_PREPARE_THRESHOLD": "1"}) == "True 1"
+
+
+@pytest.mark.django_db
+def test_a_busy_statement_is_planned_once_per_connection():
+    """The fifth run of a statement on a connection prepares it; PostgreSQL then keeps it."""
+    sql = "SELECT count(*) FROM accounts_branch WHERE code = %s"
+    for _ in range(6):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, ["none"])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["SELECT count(*) FROM accounts_branch WHERE code = $1%"],
+        )
+        assert cursor.fetchone()[0] == 1
