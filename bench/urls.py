@@ -3,6 +3,7 @@
 Loaded only by the bench (POSPRO_URLCONF=bench.urls); never part of a deployment.
 """
 
+import itertools
 import uuid
 from datetime import timedelta
 
@@ -19,6 +20,7 @@ from catalog.models import Product
 from pospro.api.lean import lean_get
 from pospro.clock import local
 from pospro.urls import urlpatterns as app_urlpatterns
+from sales import rollup
 
 LIST_FIELDS = (
     "id", "name", "barcode", "sku", "category__name", "price", "cost_price",
@@ -69,13 +71,17 @@ def raw_product(request, product_id):
     return HttpResponse(orjson.dumps(dict(zip(keys, row, strict=True)), default=str))
 
 
+RAW_SALES = itertools.count(1)
+
+
 @csrf_exempt
 def raw_order(request):
     """The POST /orders reference: the same rows written in hand-written SQL, one transaction,
     no validation, no serializer, a statement per table as a careful hand would (the stock
     rows locked, updated with unnest, the ledger, the day's number, order, lines, payment,
-    both report roll-ups and the idempotency row). Body: {"branch_id", "cashier_id", "items":
-    [{product_id, quantity}]}, prices taken from the catalog; VAT exclusive, cash."""
+    both report roll-ups with the day's leaders, and the idempotency row). Body:
+    {"branch_id", "cashier_id", "items": [{product_id, quantity}]}, prices taken from the
+    catalog; VAT exclusive, cash."""
     body = orjson.loads(request.body)
     branch_id, cashier_id = body["branch_id"], body["cashier_id"]
     lines = sorted((item["product_id"], int(item["quantity"])) for item in body["items"])
@@ -114,12 +120,13 @@ def raw_order(request):
             [branch_id, order_id, cashier_id, now, [r[0] for r in rows], [r[1] for r in rows],
              [r[3] - r[1] for r in rows]],
         )  # fmt: skip
-        cur.execute(
+        cur.execute(  # the number, and the day's leader lock shared with other sales
             "INSERT INTO sales_ordersequence (day, last) VALUES (%s, 1) ON CONFLICT (day) "
-            "DO UPDATE SET last = sales_ordersequence.last + 1 RETURNING last",
-            [day],
+            "DO UPDATE SET last = sales_ordersequence.last + 1 RETURNING last, "
+            "pg_advisory_xact_lock_shared(%s, hashtext(%s))",
+            [day, rollup.LEADER_LOCK_CLASS, f"{branch_id}:{day}"],
         )
-        (number,) = cur.fetchone()
+        number = cur.fetchone()[0]
         subtotal = sum(r[9] for r in rows)
         tax = sum(r[10] for r in rows)
         total = subtotal + tax
@@ -149,17 +156,37 @@ def raw_order(request):
             "reference) VALUES (%s, %s, 0, 'cash', %s, %s, NULL)",
             [uuid.uuid4(), order_id, total, total],
         )
-        cur.execute(
-            "INSERT INTO sales_productsalesrollup AS r (branch_id, business_date, product_id, "
-            "lines, quantity, revenue, net_revenue, cost) "
+        if next(RAW_SALES) % rollup.RAISE_EVERY:  # the day's floor, one row
+            bar = (
+                "SELECT revenue FROM sales_productdaythreshold "
+                "WHERE branch_id = %s AND business_date = %s"
+            )
+        else:  # now and then, raised to the leaders' 50th
+            bar = (
+                "SELECT t.revenue FROM sales_productdayleader l JOIN sales_productsalesrollup t "
+                "ON t.branch_id = l.branch_id AND t.business_date = l.business_date "
+                "AND t.product_id = l.product_id WHERE l.branch_id = %s AND l.business_date = %s "
+                f"AND t.lines > 0 ORDER BY t.revenue DESC OFFSET {rollup.LEADERS - 1} LIMIT 1), "
+                "raised AS (INSERT INTO sales_productdaythreshold AS f (branch_id, business_date, "
+                "revenue) SELECT %s, %s, revenue FROM bar ON CONFLICT (branch_id, business_date) "
+                "DO UPDATE SET revenue = GREATEST(f.revenue, excluded.revenue)"
+            )
+        cur.execute(  # the product rollup, and the sold products reaching the floor lead
+            "WITH sold AS (INSERT INTO sales_productsalesrollup AS r (branch_id, business_date, "
+            "product_id, lines, quantity, revenue, net_revenue, cost) "
             "SELECT %s, %s, p, 1, q, g + t, g, q * co FROM unnest(%s::uuid[], %s::integer[], "
             "%s::numeric[], %s::numeric[], %s::numeric[]) AS x(p, q, g, t, co) "
             "ON CONFLICT (branch_id, business_date, product_id) DO UPDATE SET "
             "lines = r.lines + 1, quantity = r.quantity + excluded.quantity, "
             "revenue = r.revenue + excluded.revenue, "
-            "net_revenue = r.net_revenue + excluded.net_revenue, cost = r.cost + excluded.cost",
-            [branch_id, day, *([r[k] for r in rows] for k in (0, 1, 9, 10, 7))],
-        )
+            "net_revenue = r.net_revenue + excluded.net_revenue, cost = r.cost + excluded.cost "
+            f"RETURNING product_id, revenue, lines), bar AS ({bar}) "
+            "INSERT INTO sales_productdayleader (branch_id, business_date, product_id) "
+            "SELECT %s, %s, product_id FROM sold WHERE lines > 0 "
+            "AND revenue >= COALESCE((SELECT revenue FROM bar), -1) ON CONFLICT DO NOTHING",
+            [branch_id, day, *([r[k] for r in rows] for k in (0, 1, 9, 10, 7)),
+             *[branch_id, day] * (2 if bar.count("%s") == 4 else 1), branch_id, day],
+        )  # fmt: skip
         cur.execute(
             "INSERT INTO sales_salesrollup AS r (branch_id, business_date, business_hour, "
             "cashier_id, orders, items, gross, refunded, tax, discount, cash, card, meal_card, "

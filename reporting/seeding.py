@@ -706,7 +706,9 @@ def check_invariants() -> list[str]:
     """Problems found (empty when all hold): stock == sum of movements and never negative, no
     movements without a stock level, order totals == sum of their lines, payments applied ==
     total, every day's order sequence at or past its highest number, customer balances ==
-    credit taken net of credit refunded, the product count (catalog.ProductCount) == the products.
+    credit taken net of credit refunded, the product count (catalog.ProductCount) == the products,
+    every branch-day's best sellers among its leaders (sales.ProductDayLeader) and its floor
+    (sales.ProductDayThreshold) at most its 50th best seller's revenue.
     A handful of grouped queries, whatever the size."""
     from django.db.models import Exists, F, IntegerField, OuterRef, Subquery, Sum
     from django.db.models.functions import Cast, Coalesce, Round, Substr
@@ -779,4 +781,8 @@ def check_invariants() -> list[str]:
         Product.objects.filter(is_active=True).count(),
     ):
         problems.append("the product count differs from the products")
+    if missing := rollup.missing_leaders():
+        problems.append(f"{missing} of the days' best sellers are not among their leaders")
+    if high := rollup.floors_too_high():
+        problems.append(f"the leaders' floor is above the 50th best seller on {high} branch-days")
     return problems

@@ -34,8 +34,10 @@ from accounts.models import Branch
 from catalog.models import Product, StockLevel
 from pospro.db import compiled_rows
 from pospro.money import ZERO, quantize
+from sales import rollup as sales_rollup
 from sales.models import (
     PaymentMethod,
+    ProductDayLeader,
     ProductSalesRollup,
     SalesRollup,
 )
@@ -225,8 +227,11 @@ def product_sales(
             .order_by(*order_by)[:limit]
         )
 
-    shape = ("product_sales", ordering, limit, single)
-    rows = compiled_rows(shape, ranked, start=start, end=end, branch_id=branch_id)
+    if single and ordering == "revenue" and limit <= sales_rollup.LEADERS and _postgresql():
+        rows = _best_of_day(day=start, branch_id=branch_id, limit=limit)
+    else:
+        shape = ("product_sales", ordering, limit, single)
+        rows = compiled_rows(shape, ranked, start=start, end=end, branch_id=branch_id)
     for row in rows:
         row["revenue"], row["net_revenue"], row["cost"] = (
             row["total_revenue"],
@@ -250,6 +255,32 @@ def product_sales(
         }
         for row in rows
     ]
+
+
+BEST_OF_DAY = f"""
+SELECT r.product_id, r.lines AS counted_lines, r.quantity AS quantity_sold,
+       r.revenue AS total_revenue, r.net_revenue AS total_net, r.cost AS total_cost,
+       r.net_revenue - r.cost AS gross_margin
+  FROM {ProductDayLeader._meta.db_table} l
+  JOIN {ProductSalesRollup._meta.db_table} r ON r.branch_id = l.branch_id
+   AND r.business_date = l.business_date AND r.product_id = l.product_id
+ WHERE l.branch_id = %s AND l.business_date = %s AND r.lines > 0
+ ORDER BY r.revenue DESC, r.quantity DESC, r.product_id
+ LIMIT %s
+"""  # noqa: S608 - table names from the models
+
+
+def _postgresql() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _best_of_day(*, day: date, branch_id, limit: int) -> list[dict]:
+    """A branch's best sellers of one day by revenue, ranked among the day's leaders (a
+    superset of its top LEADERS, kept by sales.rollup) instead of every product sold."""
+    with connection.cursor() as cursor:
+        cursor.execute(BEST_OF_DAY, [branch_id, day, limit])
+        names = [column.name for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _one_row_per_product(start: date, end: date, branch_id) -> bool:

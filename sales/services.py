@@ -247,17 +247,21 @@ def order_quote(
 # --- Creating ---------------------------------------------------------------------------------
 
 
-def _next_order_number(day) -> str:
+def _next_order_number(day, branch_id) -> str:
     """Take the next number of the business day. The counter row stays locked until commit,
-    so numbers are unique and, as a rollback returns the number, gap-free."""
+    so numbers are unique and, as a rollback returns the number, gap-free. The same statement
+    takes the branch-day's shared leader lock that the sale's rollup rows need (sales.rollup),
+    a round trip saved on the busiest write."""
     table = connection.ops.quote_name(OrderSequence._meta.db_table)
+    lock, lock_params = rollup.day_lock_sql(branch_id, day)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (day, last) VALUES (%s, 1) "  # noqa: S608 - table name only
-            f"ON CONFLICT (day) DO UPDATE SET last = {table}.last + 1 RETURNING last",
-            [day],
+            f"ON CONFLICT (day) DO UPDATE SET last = {table}.last + 1 "
+            f"RETURNING last{', ' + lock if lock else ''}",
+            [day, *lock_params],
         )
-        (number,) = cursor.fetchone()
+        number = cursor.fetchone()[0]
     return f"ORD-{day:%Y%m%d}-{number:03d}"
 
 
@@ -265,7 +269,7 @@ def _insert_order(order_id: UUID, quote: Quote, now, moment) -> Order:
     priced = quote.priced
     order = Order(
         id=order_id,
-        order_number=_next_order_number(moment.date()),
+        order_number=_next_order_number(moment.date(), quote.branch.pk),
         branch=quote.branch,
         cashier=quote.cashier,
         customer=quote.customer,
@@ -367,7 +371,10 @@ def _create_order(*, actor: User, order_id: UUID | None, **quote_args) -> Order:
     if credit:
         Customer.objects.filter(pk=quote.customer.pk).update(balance=F("balance") + credit)
     rollup.record_sale(
-        order, order._prefetched_objects_cache["items"], order._prefetched_objects_cache["payments"]
+        order,
+        order._prefetched_objects_cache["items"],
+        order._prefetched_objects_cache["payments"],
+        day_locked=True,  # by the order number's statement
     )
     metrics.order_created_on_commit(order, order._prefetched_objects_cache["payments"])
     events.sales_changed_on_commit(order.branch_id, order.business_date)

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -14,7 +15,16 @@ from django.db.models import Count, F, Sum
 from accounts.models import Branch, User
 from catalog.models import Product, ProductCount, StockLevel, StockMovement
 from reporting import seeding
-from sales.models import Customer, Order, OrderItem, OrderSequence, Payment, Refund
+from sales.models import (
+    Customer,
+    Order,
+    OrderItem,
+    OrderSequence,
+    Payment,
+    ProductDayLeader,
+    ProductDayThreshold,
+    Refund,
+)
 from tests.helpers import ROOT
 
 pytestmark = pytest.mark.django_db
@@ -115,11 +125,20 @@ def test_invariant_check_notices_a_broken_ledger(seeded):
     Order.objects.filter(pk=order.pk).update(total_amount=order.total_amount + 1)
     OrderSequence.objects.filter(day=order.business_date).update(last=0)
     ProductCount.objects.update(active=F("active") + 1)
+    leader = ProductDayLeader.objects.order_by("id")[0]
+    leader.delete()
+    ProductDayThreshold.objects.update_or_create(  # above every revenue of that day
+        branch_id=leader.branch_id,
+        business_date=leader.business_date,
+        defaults={"revenue": Decimal("999999999")},
+    )
     problems = seeding.check_invariants()
     assert any("stock levels differ" in p for p in problems)
     assert any("total differs from their lines" in p for p in problems)
     assert any("sequence is behind" in p for p in problems)
     assert "the product count differs from the products" in problems
+    assert "1 of the days' best sellers are not among their leaders" in problems
+    assert "the leaders' floor is above the 50th best seller on 1 branch-days" in problems
 
 
 def test_seed_continues_a_day_sequence_already_started(db):

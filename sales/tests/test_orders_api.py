@@ -309,8 +309,8 @@ def test_order_create_runs_a_fixed_number_of_queries(
     products = [stocked_product(branch) for _ in range(lines)]
     body = order_body(*[(p, 1) for p in products], payments=cash(1000))
     # user; branch; savepoint; advisory lock; key lookup; products; lock stock; update stock;
-    # movements; order number; order; items; payments; product and sales rollups; key row;
-    # release.
+    # movements; order number (and the day's leader lock); order; items; payments; product
+    # rollup with its leaders; sales rollup; key row; release.
     with django_assert_num_queries(17):
         response = post_order(cashier_api, body, HTTP_IDEMPOTENCY_KEY=f"qc-{lines}")
     assert response.status_code == 201
