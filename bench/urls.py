@@ -120,11 +120,11 @@ def raw_order(request):
             [branch_id, order_id, cashier_id, now, [r[0] for r in rows], [r[1] for r in rows],
              [r[3] - r[1] for r in rows]],
         )  # fmt: skip
+        lock, lock_params = rollup.day_lock_sql(branch_id, day)
         cur.execute(  # the number, and the day's leader lock shared with other sales
             "INSERT INTO sales_ordersequence (day, last) VALUES (%s, 1) ON CONFLICT (day) "
-            "DO UPDATE SET last = sales_ordersequence.last + 1 RETURNING last, "
-            "pg_advisory_xact_lock_shared(%s, hashtext(%s))",
-            [day, rollup.LEADER_LOCK_CLASS, f"{branch_id}:{day}"],
+            f"DO UPDATE SET last = sales_ordersequence.last + 1 RETURNING last, {lock}",
+            [day, *lock_params],
         )
         number = cur.fetchone()[0]
         subtotal = sum(r[9] for r in rows)

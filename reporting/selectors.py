@@ -227,7 +227,8 @@ def product_sales(
             .order_by(*order_by)[:limit]
         )
 
-    if single and ordering == "revenue" and limit <= sales_rollup.LEADERS and _postgresql():
+    leaders = single and ordering == "revenue" and limit <= sales_rollup.LEADERS
+    if leaders and sales_rollup.keeps_leaders():  # a branch-day's best few: its leaders
         rows = _best_of_day(day=start, branch_id=branch_id, limit=limit)
     else:
         shape = ("product_sales", ordering, limit, single)
@@ -268,10 +269,6 @@ SELECT r.product_id, r.lines AS counted_lines, r.quantity AS quantity_sold,
  ORDER BY r.revenue DESC, r.quantity DESC, r.product_id
  LIMIT %s
 """  # noqa: S608 - table names from the models
-
-
-def _postgresql() -> bool:
-    return connection.vendor == "postgresql"
 
 
 def _best_of_day(*, day: date, branch_id, limit: int) -> list[dict]:

@@ -230,38 +230,35 @@ def _by_method(payments) -> dict[str, Decimal]:
     return totals
 
 
-def _postgresql() -> bool:
+def keeps_leaders() -> bool:
+    """Whether the day leaders and floors are kept (PostgreSQL; the SQLite demo ranks every
+    product sold)."""
     return connection.vendor == "postgresql"
 
 
-def day_lock_sql(branch_id, day) -> tuple[str, list]:
+def day_lock_sql(branch_id, day, *, exclusive: bool = False) -> tuple[str, list]:
     """A select-list expression and its parameters that take the branch-day's leader lock
-    shared until commit: a sale puts it in a statement it runs before its rollup rows (the
-    order number's), saving a round trip. ("", []) off PostgreSQL."""
-    if not _postgresql():
+    until commit, shared (sales) or exclusive (refunds, cancellations). A sale puts it in a
+    statement it runs before its rollup rows (the order number's), saving a round trip.
+    ("", []) where leaders are not kept."""
+    if not keeps_leaders():
         return "", []
-    return (
-        f"pg_advisory_xact_lock_shared({LEADER_LOCK_CLASS}, hashtext(%s))",
-        [f"{branch_id}:{day}"],
-    )
+    function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+    return f"{function}({LEADER_LOCK_CLASS}, hashtext(%s))", [f"{branch_id}:{day}"]
 
 
 def _lock_day(order: Order, *, exclusive: bool) -> None:
     """The branch-day's leader lock, until commit (see the module's docstring)."""
-    if not _postgresql():
-        return
-    function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {function}({LEADER_LOCK_CLASS}, hashtext(%s))",
-            [f"{order.branch_id}:{order.business_date}"],
-        )
+    lock, params = day_lock_sql(order.branch_id, order.business_date, exclusive=exclusive)
+    if lock:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {lock}", params)
 
 
 def _rank_day(order: Order) -> None:
     """The day's leaders anew from the rollup, every product at or above the LEADERS-th, and
     the floor set to that revenue (none with fewer than LEADERS products)."""
-    if not _postgresql():
+    if not keeps_leaders():
         return
     day = {"branch": order.branch_id, "day": order.business_date, "offset": LEADERS - 1}
     with connection.cursor() as cursor:
@@ -277,7 +274,7 @@ def _rank_day(order: Order) -> None:
 def rank_all_days() -> int:
     """Every branch-day's leaders and floor anew from the rollup (after a rebuild or a
     backfill); returns the number of leaders."""
-    if not _postgresql():
+    if not keeps_leaders():
         return 0
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {LEADER_TABLE}")  # noqa: S608
@@ -289,7 +286,7 @@ def rank_all_days() -> int:
 
 
 def _count(sql: str) -> int:
-    if not _postgresql():
+    if not keeps_leaders():
         return 0
     with connection.cursor() as cursor:
         cursor.execute(sql, {"leaders": LEADERS})
@@ -311,7 +308,7 @@ def record_sale(order: Order, items, payments, *, day_locked: bool = False) -> N
     (`day_lock_sql` in an earlier statement of the transaction)."""
     if not day_locked:
         _lock_day(order, exclusive=False)
-    _add_products(order, _line_deltas(items, 1), leaders=_postgresql())
+    _add_products(order, _line_deltas(items, 1), leaders=keeps_leaders())
     _add(
         order,
         orders=1,
