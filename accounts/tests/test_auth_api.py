@@ -122,30 +122,6 @@ def test_role_and_branch_changes_apply_on_next_request(manager, other_branch):
     assert (body["role"], body["branch_id"]) == ("cashier", str(other_branch.pk))
 
 
-def test_authentication_reads_the_user_once_then_the_snapshot(cashier, django_assert_num_queries):
-    from django.core.cache import cache
-
-    from accounts.auth import _key
-
-    cache.delete(_key(cashier.pk))  # the "recently changed" marker of its creation has expired
-    client = client_for(cashier)
-    with django_assert_num_queries(1):
-        client.get("/api/v1/auth/me")
-    with django_assert_num_queries(0):
-        assert client.get("/api/v1/auth/me").status_code == 200
-
-
-def test_snapshot_cannot_be_put_back_over_a_change(cashier):
-    """A reader that loaded the row before a change must not cache the old values after it."""
-    from django.core.cache import cache
-
-    from accounts.auth import _key, load_active_user
-
-    cashier.save()  # a change: the marker is set
-    assert load_active_user(cashier.pk) is not None
-    assert cache.get(_key(cashier.pk)) == "stale"
-
-
 def test_refresh_rotates_and_old_token_is_dead(api, cashier):
     first = login(api, cashier.email).json()
     response = api.post(
