@@ -1,5 +1,6 @@
 """Users, roles and branches: who may do what, and where."""
 
+import unicodedata
 import uuid
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -9,6 +10,17 @@ from django.db.models.functions import Lower
 
 #: The admin group managers join (view permissions; see reporting.backoffice).
 MANAGERS_GROUP = "Managers"
+
+
+def normalize_email(email: str) -> str:
+    """The one spelling of an email that PosPro stores, looks up and throttles by: NFKC, then
+    case-folded. Look-alike spellings (`ſ` for `s`, full-width letters) meet in one key; an
+    address still not ASCII after that is not one PosPro accepts (`is_valid_email_key`)."""
+    return unicodedata.normalize("NFKC", email or "").strip().casefold()
+
+
+def is_valid_email_key(email: str) -> bool:
+    return email.isascii()
 
 
 class Role(models.TextChoices):
@@ -42,12 +54,15 @@ class UserManager(BaseUserManager):
     use_in_migrations = True
 
     def get_by_natural_key(self, username):
-        return self.get(email__iexact=username)
+        return self.get(email=normalize_email(username))
 
     def _create(self, email: str, password: str | None, **fields):
         if not email:
             raise ValueError("email is required")
-        user = self.model(email=email.strip().lower(), **fields)
+        email = normalize_email(email)
+        if not is_valid_email_key(email):
+            raise ValueError("email must be ASCII")
+        user = self.model(email=email, **fields)
         user.set_password(password)
         user.save(using=self._db)
         return user

@@ -11,7 +11,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts.models import Branch, Role, User
+from accounts.models import Branch, Role, User, is_valid_email_key, normalize_email
 from pospro.exceptions import DomainError, Forbidden, NotFound, ValidationFailed, field_error
 
 logger = logging.getLogger("pospro.accounts")
@@ -83,8 +83,10 @@ def user_register(
     else:
         raise Forbidden("Only admins and managers may register users.")
 
-    email = email.strip().lower()
-    if User.objects.filter(email__iexact=email).exists():
+    email = normalize_email(email)
+    if not is_valid_email_key(email):
+        raise ValidationFailed.field("email", "invalid", "Use an email address in ASCII letters.")
+    if User.objects.filter(email=email).exists():
         raise ValidationFailed.field("email", "unique", "A user with this email already exists.")
     candidate = User(email=email, name=name, role=role, branch=branch)
     _validate_password(password, user=candidate, field="password")
@@ -101,7 +103,8 @@ def user_register(
 
 def auth_login(*, email: str, password: str) -> dict:
     """Same answer and about the same time for unknown email, wrong password and inactive user."""
-    user = User.objects.filter(email__iexact=(email or "").strip()).first()
+    email = normalize_email(email)
+    user = User.objects.filter(email=email).first() if is_valid_email_key(email) else None
     if user is None:
         # Spend the hashing time anyway so response time does not reveal which emails exist.
         check_password(password, _dummy_hash())

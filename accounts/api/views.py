@@ -17,7 +17,7 @@ from accounts.api.serializers import (
 )
 from accounts.models import Branch
 from accounts.permissions import IsManagerOrAdmin, ReadOnlyOrAdmin
-from pospro.api.throttling import LoginEmailThrottle, LoginIPThrottle
+from accounts.throttling import LoginEmailThrottle, LoginIPThrottle
 
 
 class RegisterView(APIView):

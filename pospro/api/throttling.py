@@ -7,14 +7,34 @@ Redis, shared by every worker and server), so N requests a window means N. Windo
 (per clock minute for "/min"): a client can send up to twice the rate across a boundary, the
 usual trade for one round trip. Rates are read from settings on every request.
 
-If the cache cannot count (Redis down), the request is let through.
+If the cache cannot count (Redis down), each process counts on its own (`_LocalCounts`).
 """
 
-import hashlib
 import math
+import threading
 
 from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
+
+
+class _LocalCounts:
+    """This process's own window counters, used only while the shared cache cannot count: a
+    client then gets the rate from each worker process, never an unlimited number."""
+
+    def __init__(self, size: int = 10_000):
+        self._size = size
+        self._counts: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def incr(self, key: str) -> int:
+        with self._lock:
+            if len(self._counts) >= self._size:
+                self._counts.clear()  # mostly past windows' counters
+            self._counts[key] = count = self._counts.get(key, 0) + 1
+            return count
+
+
+_local_counts = _LocalCounts()
 
 
 class FixedWindowRateThrottle(SimpleRateThrottle):
@@ -35,14 +55,19 @@ class FixedWindowRateThrottle(SimpleRateThrottle):
 
     def _count(self, key: str) -> int:
         try:
-            return self.cache.incr(key) or 0  # None: the cache is down
-        except ValueError:  # the window's first request
-            if self.cache.add(key, 1, timeout=self.duration + 1):
-                return 1
-        try:  # another request created it first
-            return self.cache.incr(key) or 0
-        except ValueError:  # or the cache is down
-            return 0
+            count = self.cache.incr(key)
+        except ValueError:  # the window's first request, unless another one just created it
+            added = self.cache.add(key, 1, timeout=self.duration + 1)
+            count = 1 if added else self._incr_existing(key) if added is False else None
+        if count is None:  # the cache is down (django-redis answers None): count here
+            return _local_counts.incr(key)
+        return count
+
+    def _incr_existing(self, key: str) -> int | None:
+        try:
+            return self.cache.incr(key)
+        except ValueError:  # expired in between
+            return None
 
     def wait(self) -> float:
         return math.ceil(self.wait_seconds)
@@ -57,22 +82,3 @@ class UserRateThrottle(FixedWindowRateThrottle):
         if request.user and request.user.is_authenticated:
             return str(request.user.pk)
         return f"anon:{self.get_ident(request)}"
-
-
-class LoginIPThrottle(FixedWindowRateThrottle):
-    scope = "login"
-
-    def get_cache_key(self, request, view) -> str:
-        return f"ip:{self.get_ident(request)}"
-
-
-class LoginEmailThrottle(FixedWindowRateThrottle):
-    """Per target account, so one attacker spreading over many IPs is still slowed down."""
-
-    scope = "login"
-
-    def get_cache_key(self, request, view) -> str | None:
-        email = request.data.get("email") if isinstance(request.data, dict) else None
-        if not isinstance(email, str) or not email:
-            return None
-        return "email:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]

@@ -1,8 +1,8 @@
 """`manage.py migrate_locked`: migrate once, however many API containers start together.
 
-Every container's entry script runs it. On PostgreSQL the first one to take a session-level
+Every container's entry script runs it. The first one to take a PostgreSQL session-level
 advisory lock on a fixed key migrates; the others wait on the lock, then find nothing left to
-apply. On any other database (the SQLite demo) it simply migrates.
+apply.
 """
 
 import time
@@ -44,10 +44,6 @@ class Command(BaseCommand):
             "interactive": False,
             "verbosity": options["verbosity"],
         }
-        if connection.vendor != "postgresql":
-            call_command("migrate", **migrate_options)
-            return
-
         # Poll with pg_try_advisory_lock rather than block in pg_advisory_lock: a waiter blocked
         # inside a statement keeps a transaction open, and a migration that builds an index
         # CONCURRENTLY waits for every open transaction -> the two would deadlock.
