@@ -2,7 +2,7 @@ import django_filters
 from django.db.models import Q
 from django_filters.constants import EMPTY_VALUES
 
-from catalog.models import Product
+from catalog.models import Product, StockLevel
 
 
 class StableOrderingFilter(django_filters.OrderingFilter):
@@ -34,11 +34,19 @@ class ProductFilterSet(django_filters.FilterSet):
     min_price = django_filters.NumberFilter(field_name="price", lookup_expr="gte")
     max_price = django_filters.NumberFilter(field_name="price", lookup_expr="lte")
     updated_since = django_filters.IsoDateTimeFilter(
-        field_name="changed_at",
-        lookup_expr="gt",
+        method="filter_updated_since",
         help_text=(
             "ISO 8601 timestamp: every product changed after it (its data, or its stock at the "
-            "context branch), deactivated ones included, so a till can sync incrementally."
+            "context branch), deactivated ones included, so a till can sync incrementally. "
+            "Such a list is ordered by `updated_at, id`."
+        ),
+    )
+    after_id = django_filters.UUIDFilter(
+        method="filter_after_id",
+        help_text=(
+            "With `updated_since` set to the last item's `updated_at`: continue after that item "
+            "(products changed at that same instant with a greater id, then later ones), so every "
+            "page of a sync costs the same."
         ),
     )
     ordering = StableOrderingFilter(
@@ -62,6 +70,7 @@ class ProductFilterSet(django_filters.FilterSet):
             "min_price",
             "max_price",
             "updated_since",
+            "after_id",
         ]
 
     def __init__(self, data=None, *args, **kwargs):
@@ -72,12 +81,32 @@ class ProductFilterSet(django_filters.FilterSet):
         if not data.get("is_active"):
             # A sync must learn about deactivations; a plain listing shows what can be sold.
             data["is_active"] = "all" if data.get("updated_since") else "true"
+        if data.get("updated_since"):
+            data["ordering"] = "updated_at"  # what `after_id` continues
         super().__init__(data, *args, **kwargs)
 
     def filter_search(self, queryset, name, value):
         return queryset.filter(
             Q(name__icontains=value) | Q(barcode__icontains=value) | Q(sku__icontains=value)
         )
+
+    def filter_updated_since(self, queryset, name, value):
+        after_id = self.form.cleaned_data.get("after_id")
+        changed = Q(changed_at__gt=value)
+        if after_id is not None:
+            changed |= Q(changed_at=value, pk__gt=after_id)
+        # `changed_at` is computed over a join, so no index finds it: first narrow the rows
+        # down to the products whose own row or one of whose stock rows changed since then.
+        candidates = (
+            Product.objects.filter(updated_at__gte=value)
+            .order_by()
+            .values("pk")
+            .union(StockLevel.objects.filter(updated_at__gte=value).values("product_id"))
+        )
+        return queryset.filter(changed, pk__in=candidates)
+
+    def filter_after_id(self, queryset, name, value):
+        return queryset  # read by filter_updated_since
 
     def filter_is_active(self, queryset, name, value):
         if value == "all":

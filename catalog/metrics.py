@@ -1,18 +1,16 @@
-"""`pospro_low_stock_products{branch}`: stock rows at or below their product's critical level."""
+"""`pospro_low_stock_products{branch}`: each branch's low stock rows (catalog.selectors)."""
 
-from django.db.models import Count, F
+from django.db.models import Count
 
-from catalog.models import StockLevel
+from catalog.selectors import low_stock_levels
 
 
 def low_stock_gauge():
     rows = (
-        StockLevel.objects.filter(
-            product__is_active=True, quantity__lte=F("product__critical_stock_level")
-        )
+        low_stock_levels(branch_id=None)
+        .order_by("branch__code")
         .values("branch__code")
         .annotate(count=Count("id"))
-        .order_by("branch__code")
     )
     return (
         "pospro_low_stock_products",

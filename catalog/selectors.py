@@ -1,6 +1,6 @@
 """Catalog reads: products with their stock at a context branch, low stock, the ledger.
 
-"Context branch" (shared/API.md, Products): `?branch_id=` if given, else the caller's branch, else
+"Context branch" (contract, Products): `?branch_id=` if given, else the caller's branch, else
 (an admin without one) every branch summed. At a named branch stock and the last-change time
 come from a join on that branch's level row; summed over every branch they are correlated
 subqueries. Either way a page of products is one query whatever its size.
@@ -8,7 +8,6 @@ subqueries. Either way a page of products is one query whatever its size.
 
 from uuid import UUID
 
-from django.db import connection
 from django.db.models import (
     Count,
     DateTimeField,
@@ -28,7 +27,6 @@ from django.db.models.functions import Coalesce, Greatest, Lower
 
 from accounts.models import Branch
 from accounts.scoping import parse_uuid
-from catalog.filtersets import ProductFilterSet
 from catalog.models import Category, Product, StockLevel, StockMovement
 from pospro.exceptions import NotFound
 
@@ -47,71 +45,30 @@ def context_branch_id(user, branch_id) -> UUID | None:
     return user.branch_id
 
 
-#: The product list's parameters that leave out rows (is_active aside; ordering only sorts):
-#: with none of them, the list's total is a count ProductCount keeps. Read off the filterset,
-#: so a filter added there is counted, never ignored.
-ROW_FILTERS = tuple(
-    name for name in ProductFilterSet.base_filters if name not in ("is_active", "ordering")
-)
-
-
-def unfiltered_list_total(query_params) -> int | None:
-    """The exact `total` of a product list that filters on nothing but `is_active` (its default
-    `true` included), read from ProductCount; None when rows have to be counted (any other
-    filter, or SQLite, where nothing keeps the count)."""
-    if connection.vendor != "postgresql" or any(query_params.get(name) for name in ROW_FILTERS):
-        return None
-    which = query_params.get("is_active") or "true"
-    if which not in ("true", "false", "all"):
-        return None
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT products, active FROM catalog_productcount WHERE id = 1")
-        row = cursor.fetchone()
-    if row is None:  # a flushed database, until the next product write counts afresh
-        return None
-    products, active = row
-    return {"true": active, "false": products - active, "all": products}[which]
-
-
-def _levels(branch_id: UUID | None) -> QuerySet:
-    levels = StockLevel.objects.filter(product=OuterRef("pk"))
-    if branch_id is not None:
-        levels = levels.filter(branch_id=branch_id)
-    return levels.order_by().values("product")
-
-
-def _with_stock(products: QuerySet, branch_id: UUID | None) -> QuerySet:
-    if branch_id is not None:
-        # One level row per (product, branch): a join, not a correlated subquery a row (the
-        # low-stock list sorted and filtered on it ran three of them a product: 44 - 50 ms
-        # for 10,000 products).
-        return products.annotate(
-            branch_level=FilteredRelation(
-                "stock_levels", condition=Q(stock_levels__branch_id=branch_id)
-            ),
-            stock=Coalesce(F("branch_level__quantity"), 0),
-        )
-    stock = _levels(branch_id).annotate(total=Sum("quantity")).values("total")
-    return products.annotate(stock=Coalesce(Subquery(stock, output_field=IntegerField()), 0))
-
-
-def products_with_stock(*, branch_id: UUID | None) -> QuerySet:
+def products_with_stock(*, branch_id: UUID | None) -> QuerySet[Product]:
     """Products annotated with `stock` at the context branch and `changed_at`.
 
     `changed_at` is the later of the product's own `updated_at` and its stock level's at the
     context branch: the product as a till sees it changed then (the API's `updated_at`), so an
     incremental sync (`updated_since`) also picks up new stock.
     """
-    products = _with_stock(Product.objects.select_related("category"), branch_id)
+    products = Product.objects.select_related("category")
     if branch_id is not None:
-        changed = Coalesce(F("branch_level__updated_at"), F("updated_at"))
-        return products.annotate(changed_at=Greatest(F("updated_at"), changed))
-    stock_changed = _levels(branch_id).annotate(last=Max("updated_at")).values("last")
+        # One level row per (product, branch): a join, not a correlated subquery per row.
+        return products.annotate(
+            level=FilteredRelation("stock_levels", condition=Q(stock_levels__branch_id=branch_id)),
+            stock=Coalesce(F("level__quantity"), 0),
+            changed_at=Greatest(F("updated_at"), Coalesce(F("level__updated_at"), F("updated_at"))),
+        )
+    levels = StockLevel.objects.filter(product=OuterRef("pk")).order_by().values("product")
+    total = levels.annotate(total=Sum("quantity")).values("total")
+    last = levels.annotate(last=Max("updated_at")).values("last")
     return products.annotate(
+        stock=Coalesce(Subquery(total, output_field=IntegerField()), 0),
         changed_at=Greatest(
             F("updated_at"),
-            Coalesce(Subquery(stock_changed, output_field=DateTimeField()), F("updated_at")),
-        )
+            Coalesce(Subquery(last, output_field=DateTimeField()), F("updated_at")),
+        ),
     )
 
 
@@ -132,42 +89,45 @@ def stock_updated_at(*, product_id: UUID, branch_id: UUID):
     )
 
 
-def stock_by_branch_queryset(*, product_id: UUID) -> QuerySet:
-    """Every active branch, plus any other holding a row, with the product's `stock` there."""
+def product_stock_by_branch(*, product_id: UUID) -> QuerySet:
+    """`{branch_id, branch_code, stock}` for every active branch, plus any other holding a row."""
     level = StockLevel.objects.filter(product_id=product_id, branch=OuterRef("pk"))
     return (
         Branch.objects.filter(Q(is_active=True) | Exists(level))
-        .annotate(stock=Coalesce(Subquery(level.values("quantity")[:1]), Value(0)))
         .order_by("code", "id")
-        .values("id", "code", "stock")
-    )
-
-
-def product_stock_by_branch(*, product_id: UUID) -> list[dict]:
-    """`[{branch_id, branch_code, stock}]` for the product detail."""
-    rows = stock_by_branch_queryset(product_id=product_id)
-    return [{"branch_id": r["id"], "branch_code": r["code"], "stock": r["stock"]} for r in rows]
-
-
-def low_stock(*, branch_id: UUID | None, threshold: int | None) -> list[Product]:
-    """Active products at or below `threshold` (or their own critical level), most short first.
-
-    Each product carries `stock`, `level` (the bound used) and `shortage = level - stock`.
-    """
-    level = Value(threshold) if threshold is not None else F("critical_stock_level")
-    return list(
-        _with_stock(
-            Product.objects.filter(is_active=True).only("id", "name", "critical_stock_level"),
-            branch_id,
+        .values(
+            branch_id=F("id"),
+            branch_code=F("code"),
+            stock=Coalesce(Subquery(level.values("quantity")[:1]), Value(0)),
         )
-        .annotate(level=level)
-        .annotate(shortage=F("level") - F("stock"))
-        .filter(stock__lte=F("level"))
-        .order_by("-shortage", "name", "id")
     )
 
 
-def product_movements(*, product_id: UUID, branch_id: UUID | None) -> QuerySet:
+def low_stock_levels(*, branch_id: UUID | None, threshold: int | None = None) -> QuerySet:
+    """Stock rows of active products at or below `threshold` (else the product's own critical
+    level), most short first; the one definition of low stock (API, dashboard, metrics gauge).
+
+    Only rows count: a branch that never stocked a product does not list it, so a 100,000-product
+    catalog does not report every product a small branch never carried. Without a branch every
+    branch's rows count, each on its own. Each row carries `name`, `critical_level` (the bound
+    used) and `shortage` = critical_level - quantity.
+    """
+    levels = StockLevel.objects.filter(product__is_active=True)
+    if branch_id is not None:
+        levels = levels.filter(branch_id=branch_id)
+    bound = Value(threshold) if threshold is not None else F("product__critical_stock_level")
+    return (
+        levels.annotate(
+            name=F("product__name"),
+            critical_level=bound,
+            shortage=F("critical_level") - F("quantity"),
+        )
+        .filter(quantity__lte=F("critical_level"))
+        .order_by("-shortage", "name", "product_id", "branch_id")
+    )
+
+
+def product_movements(*, product_id: UUID, branch_id: UUID | None) -> QuerySet[StockMovement]:
     """The product's ledger, newest first; one branch's rows, or every branch's for None."""
     movements = StockMovement.objects.filter(product_id=product_id)
     if branch_id is not None:
@@ -175,7 +135,7 @@ def product_movements(*, product_id: UUID, branch_id: UUID | None) -> QuerySet:
     return movements.order_by("-created_at", "-id")
 
 
-def category_list() -> QuerySet:
+def category_list() -> QuerySet[Category]:
     """Categories with `product_count`: active products only, what a till would list."""
     return Category.objects.annotate(
         product_count=Count("products", filter=Q(products__is_active=True))

@@ -18,7 +18,7 @@ from decimal import Decimal
 from uuid import UUID
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
@@ -28,7 +28,6 @@ from catalog.cache import invalidate_on_commit
 from catalog.exceptions import InsufficientStock
 from catalog.models import Category, MovementReason, Product, StockLevel, StockMovement
 from catalog.selectors import product_stock
-from pospro.db import insert_rows
 from pospro.exceptions import Conflict, ValidationFailed
 
 
@@ -50,51 +49,19 @@ class StockAdjustment:
     movement: StockMovement | None
 
 
-# PostgreSQL: one statement text whatever the number of rows, so the server prepares each once
-# per connection (the ORM's OR of pairs and CASE per row differ with the count).
-_LOCK_SQL = (
-    "SELECT id, product_id, branch_id, quantity, allow_negative FROM catalog_stocklevel "
-    "WHERE (product_id, branch_id) IN (SELECT * FROM unnest(%s::uuid[], %s::uuid[])) "
-    "ORDER BY product_id, branch_id FOR UPDATE"
-)
-_UPDATE_SQL = (
-    "UPDATE catalog_stocklevel AS level SET quantity = level.quantity + change.delta, "
-    "updated_at = %s, allow_negative = level.allow_negative OR %s "
-    "FROM unnest(%s::bigint[], %s::integer[]) AS change(id, delta) WHERE level.id = change.id"
-)
-
-
-def _lock_levels_sql(pairs) -> dict:
-    with connection.cursor() as cursor:
-        cursor.execute(_LOCK_SQL, [[p for p, _ in pairs], [b for _, b in pairs]])
-        return {
-            (product_id, branch_id): StockLevel(
-                id=pk, product_id=product_id, branch_id=branch_id, quantity=qty, allow_negative=neg
-            )
-            for pk, product_id, branch_id, qty, neg in cursor.fetchall()
-        }
-
-
 def _lock_levels(keys: list[tuple[UUID, UUID]]) -> dict[tuple[UUID, UUID], StockLevel]:
-    """Lock the level rows of `keys` in (product, branch) order, creating missing ones.
+    """Lock the level rows of `keys` in primary-key order, creating missing ones first.
 
-    Existing rows (the usual case) cost one query. Missing rows are inserted in the same order
-    and then locked, so two transactions meeting on new rows cannot deadlock either.
+    Existing rows (the usual case) cost one query. Missing rows are inserted in (product,
+    branch) order and then locked, so two transactions meeting on new rows cannot deadlock.
     """
     ordered = sorted(set(keys))
 
-    def select(pairs):
-        if connection.vendor == "postgresql":
-            return _lock_levels_sql(pairs)
+    def select(pairs) -> dict[tuple[UUID, UUID], StockLevel]:
         condition = Q()
         for product_id, branch_id in pairs:
             condition |= Q(product_id=product_id, branch_id=branch_id)
-        rows = (
-            StockLevel.objects.select_for_update()
-            .filter(condition)
-            .order_by("product_id", "branch_id")
-            .only("id", "product_id", "branch_id", "quantity", "allow_negative")
-        )
+        rows = StockLevel.objects.select_for_update(of=("self",)).filter(condition).order_by("pk")
         return {(row.product_id, row.branch_id): row for row in rows}
 
     levels = select(ordered)
@@ -173,21 +140,14 @@ def _apply(*, changes, reason, user, order_id, note, allow_negative) -> list[Sto
 
     # One UPDATE for every row, relative to the locked value, whatever the line count.
     rows = {levels[key].pk: total for key, total in delta.items()}
-    goes_negative = any(levels[key].quantity + total < 0 for key, total in delta.items())
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                _UPDATE_SQL, [timezone.now(), goes_negative, list(rows), list(rows.values())]
-            )
-    else:
-        updates = {
-            "quantity": F("quantity")
-            + Case(*(When(pk=pk, then=Value(total)) for pk, total in rows.items())),
-            "updated_at": timezone.now(),
-        }
-        if goes_negative:
-            updates["allow_negative"] = True
-        StockLevel.objects.filter(pk__in=rows).update(**updates)
+    updates = {
+        "quantity": F("quantity")
+        + Case(*(When(pk=pk, then=Value(total)) for pk, total in rows.items())),
+        "updated_at": timezone.now(),
+    }
+    if any(levels[key].quantity + total < 0 for key, total in delta.items()):
+        updates["allow_negative"] = True
+    StockLevel.objects.filter(pk__in=rows).update(**updates)
 
     balance = {key: level.quantity for key, level in levels.items()}
     movements = []
@@ -206,7 +166,7 @@ def _apply(*, changes, reason, user, order_id, note, allow_negative) -> list[Sto
                 user=user,
             )
         )
-    insert_rows(movements)
+    StockMovement.objects.bulk_create(movements)
     invalidate_on_commit(product_id for product_id, _ in keys)
     return movements
 

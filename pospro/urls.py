@@ -3,7 +3,6 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from accounts.api.urls import auth_urlpatterns
-from catalog.api.urls import hot_urlpatterns as catalog_hot_urlpatterns
 from pospro import views
 from reporting.api.views import OrderStatsView
 from reporting.dashboard import dashboard
@@ -19,9 +18,6 @@ api_v1 = [
 ]
 
 urlpatterns = [
-    # The till's scan and product lookups first: Django tries patterns in order, and these are
-    # the most frequent requests (the router's patterns below stay for the schema).
-    *catalog_hot_urlpatterns,
     re_path(r"^health/?$", views.health, name="health"),
     re_path(r"^ready/?$", views.ready, name="ready"),
     re_path(r"^metrics/?$", views.metrics, name="metrics"),

@@ -4,6 +4,7 @@ from django.core.validators import RegexValidator
 from rest_framework import serializers
 
 from catalog.models import MANUAL_REASONS, Category, Product, StockMovement
+from pospro.api.pagination import PageParamsSerializer
 
 _CODE_VALIDATOR = RegexValidator(r"^[^/\s]+$", "Must not contain spaces or slashes.")
 
@@ -80,17 +81,19 @@ class ProductDetailSerializer(ProductSerializer):
 
 
 class LowStockItemSerializer(serializers.Serializer):
-    id = serializers.UUIDField()
+    id = serializers.UUIDField(source="product_id", help_text="The product.")
     name = serializers.CharField()
-    current_stock = serializers.IntegerField(source="stock")
+    current_stock = serializers.IntegerField(source="quantity")
     critical_level = serializers.IntegerField(
-        source="level", help_text="The `threshold` if one was given, else the product's own."
+        help_text="The `threshold` if one was given, else the product's own."
     )
     shortage = serializers.IntegerField(help_text="critical_level - current_stock.")
 
 
 class LowStockSerializer(serializers.Serializer):
     total_low_stock = serializers.IntegerField()
+    skip = serializers.IntegerField()
+    limit = serializers.IntegerField()
     items = LowStockItemSerializer(many=True)
 
 
@@ -245,8 +248,12 @@ class StockTransferInputSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=1000, default="")
 
 
-class LowStockParamsSerializer(serializers.Serializer):
-    threshold = serializers.IntegerField(required=False, min_value=0)
+class LowStockParamsSerializer(PageParamsSerializer):
+    threshold = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        help_text="List stock <= this; default each product's critical_stock_level.",
+    )
 
 
 class CategoryInputSerializer(serializers.Serializer):

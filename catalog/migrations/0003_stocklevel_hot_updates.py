@@ -8,13 +8,11 @@ FILLFACTOR = 70
 
 
 def set_fillfactor(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f"ALTER TABLE catalog_stocklevel SET (fillfactor = {FILLFACTOR})")
+    schema_editor.execute(f"ALTER TABLE catalog_stocklevel SET (fillfactor = {FILLFACTOR})")
 
 
 def reset_fillfactor(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("ALTER TABLE catalog_stocklevel RESET (fillfactor)")
+    schema_editor.execute("ALTER TABLE catalog_stocklevel RESET (fillfactor)")
 
 
 class Migration(migrations.Migration):

@@ -8,7 +8,8 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from accounts.tests.test_auth_api import assert_problem
-from catalog.models import StockLevel, StockMovement
+from catalog.metrics import low_stock_gauge
+from catalog.models import MovementReason, StockLevel, StockMovement
 from catalog.tests.factories import ProductFactory
 from catalog.tests.stock import give_stock, ledger_sum, level
 from conftest import client_for
@@ -295,21 +296,45 @@ def test_low_stock_uses_each_products_critical_level(cashier_api, branch, other_
     short = ProductFactory(name="Short", critical_stock_level=10)
     at_level = ProductFactory(name="AtLevel", critical_stock_level=4)
     plenty = ProductFactory(name="Plenty", critical_stock_level=2)
-    ProductFactory(name="Inactive", critical_stock_level=9, is_active=False)
+    gone = ProductFactory(name="Inactive", critical_stock_level=9, is_active=False)
+    give_stock(empty, branch, 2)
+    give_stock(empty, branch, -2, reason=MovementReason.SALE)  # carried, sold out
     give_stock(short, branch, 3)
     give_stock(at_level, branch, 4)
     give_stock(plenty, branch, 8)
-    give_stock(empty, other_branch, 50)  # elsewhere: does not help this branch
+    give_stock(gone, branch, 1)
     body = cashier_api.get(LOW).json()
-    assert body["total_low_stock"] == 3
-    assert body["items"] == [
-        {"id": str(short.pk), "name": "Short", "current_stock": 3, "critical_level": 10,
-         "shortage": 7},
-        {"id": str(empty.pk), "name": "Empty", "current_stock": 0, "critical_level": 5,
-         "shortage": 5},
-        {"id": str(at_level.pk), "name": "AtLevel", "current_stock": 4, "critical_level": 4,
-         "shortage": 0},
-    ]  # fmt: skip
+    assert body == {
+        "total_low_stock": 3, "skip": 0, "limit": 20,
+        "items": [
+            {"id": str(short.pk), "name": "Short", "current_stock": 3, "critical_level": 10,
+             "shortage": 7},
+            {"id": str(empty.pk), "name": "Empty", "current_stock": 0, "critical_level": 5,
+             "shortage": 5},
+            {"id": str(at_level.pk), "name": "AtLevel", "current_stock": 4, "critical_level": 4,
+             "shortage": 0},
+        ],
+    }  # fmt: skip
+
+
+def test_low_stock_counts_only_what_the_branch_carries(
+    cashier_api, admin_api, branch, other_branch, django_capture_on_commit_callbacks
+):
+    """A product the branch never stocked is not low there; an admin without a branch sees
+    every branch's rows, each on its own."""
+    never_here = ProductFactory(name="Elsewhere", critical_stock_level=5)
+    ProductFactory(name="Never stocked", critical_stock_level=5)
+    give_stock(never_here, other_branch, 1)
+    assert cashier_api.get(LOW).json()["total_low_stock"] == 0
+    mine = ProductFactory(name="Mine", critical_stock_level=5)
+    with django_capture_on_commit_callbacks(execute=True):  # the cache versions move on commit
+        give_stock(mine, branch, 2)
+    assert [i["name"] for i in cashier_api.get(LOW).json()["items"]] == ["Mine"]
+    other = cashier_api.get(LOW, {"branch_id": str(other_branch.pk)}).json()
+    assert [(i["name"], i["current_stock"]) for i in other["items"]] == [("Elsewhere", 1)]
+    every = admin_api.get(LOW).json()
+    assert every["total_low_stock"] == 2
+    assert [(i["name"], i["shortage"]) for i in every["items"]] == [("Elsewhere", 4), ("Mine", 3)]
 
 
 def test_low_stock_with_threshold_and_branch(admin_api, branch, other_branch):
@@ -323,22 +348,45 @@ def test_low_stock_with_threshold_and_branch(admin_api, branch, other_branch):
         ("A", 10, 4)
     ]
     other = admin_api.get(LOW, {"threshold": 10, "branch_id": str(other_branch.pk)}).json()
-    assert [(i["name"], i["shortage"]) for i in other["items"]] == [("A", 10), ("B", 9)]
-    total = admin_api.get(LOW, {"threshold": 10}).json()  # admin without branch: chain totals
-    assert [(i["name"], i["current_stock"]) for i in total["items"]] == [("A", 6)]
+    assert [(i["name"], i["shortage"]) for i in other["items"]] == [("B", 9)]
 
 
-@pytest.mark.parametrize("query", ["threshold=-1", "threshold=x", "branch_id=x"])
+def test_low_stock_is_paginated_most_short_first_with_a_stable_order(manager_api, branch):
+    products = [ProductFactory(name=f"P{n}", critical_stock_level=10) for n in range(7)]
+    for n, product in enumerate(products):
+        give_stock(product, branch, 1 + n // 2)  # shortages 9, 9, 8, 8, 7, 7, 6
+    pages = [manager_api.get(LOW, {"skip": skip, "limit": 3}).json() for skip in (0, 3, 6)]
+    assert [page["total_low_stock"] for page in pages] == [7, 7, 7]
+    assert [(page["skip"], page["limit"]) for page in pages] == [(0, 3), (3, 3), (6, 3)]
+    names = [item["name"] for page in pages for item in page["items"]]
+    assert names == [f"P{n}" for n in range(7)]
+
+
+@pytest.mark.parametrize(
+    "query", ["threshold=-1", "threshold=x", "branch_id=x", "limit=0", "skip=-1"]
+)
 def test_low_stock_validation(manager_api, query):
     assert_problem(manager_api.get(f"{LOW}?{query}"), 400, "validation_error")
 
 
+def test_the_low_stock_gauge_counts_the_same_rows_per_branch(branch, other_branch):
+    for name, stocked_at, quantity in (("A", branch, 1), ("B", branch, 9), ("C", other_branch, 0)):
+        give_stock(ProductFactory(name=name, critical_stock_level=5), stocked_at, quantity or 1)
+    give_stock(ProductFactory(name="Never stocked", critical_stock_level=5), branch, 0)
+    name, _, samples = low_stock_gauge()
+    assert name == "pospro_low_stock_products"
+    assert sorted((labels["branch"], value) for labels, value in samples) == [
+        ("ANK-01", 1), ("IST-01", 1)
+    ]  # fmt: skip
+
+
 @pytest.mark.parametrize("count", [1, 30])
-def test_low_stock_queries(manager_api, django_assert_num_queries, count):
-    ProductFactory.create_batch(count)
-    with django_assert_num_queries(2):  # user, products with stock
-        body = manager_api.get(LOW).json()
-    assert body["total_low_stock"] == count
+def test_low_stock_queries(manager_api, branch, django_assert_num_queries, count):
+    for product in ProductFactory.create_batch(count):
+        give_stock(product, branch, 1)
+    with django_assert_num_queries(3):  # user, count, page
+        body = manager_api.get(LOW, {"limit": 100}).json()
+    assert body["total_low_stock"] == len(body["items"]) == count
 
 
 # --- GET /products/{id}/movements ----------------------------------------------------------------
