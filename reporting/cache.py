@@ -1,18 +1,18 @@
-"""Cached reports, versioned by the sales days they read: a read after a sale includes it.
+"""Cached reports, versioned by the sales days they read, and read from the replica when closed.
 
-A report's key holds its name, its parameters, the versions (sales.events) of every business
-day it reads for its scope (its branch, or all branches) — the comparison period included — and
-the version of the names it shows (products, categories, branches, users). A sale, refund or
-cancellation moves the versions of its day for its branch and for all branches when it commits,
-so the next read of that day misses and recomputes, while other days and other branches keep
-their entries; a rename moves the names' version. Entries of a closed period (ending before
-today) live a day, since only a late refund or a rename can change them and those move the
-versions anyway; the current period's live POSPRO_CACHE_TTL seconds. POSPRO_CACHE_TTL=0 turns
-report caching off; with the cache down, reports are computed from the database.
+A report's key holds its name, its parameters and the versions (`sales.events.day_key`) of every
+business day it reads for its scope (its branch, or all branches), the comparison period
+included, plus the version of the names it shows. A committed sale, refund or cancellation moves
+the versions of its days, so the next read of those days misses and recomputes, while other days
+and other branches keep their entries; a rename moves the names' version. Entries of a closed
+period (ending before today) live a day, since only a late refund or a rename can change them and
+those move the versions anyway; the current period's live POSPRO_CACHE_TTL seconds.
+POSPRO_CACHE_TTL=0 turns report caching off; with the cache down, reports are computed.
 
-Replica: a miss for a closed period whose versions have not moved in the last
-REPLICA_LAG_SECONDS is computed on the read replica (`replica_reads()`); everything else reads
-the primary, so a lagging replica is never cached as the figures of a period that just changed.
+A closed period is computed on the read replica (`replica_reads()`), with the cache on or off,
+except when one of its versions moved in the last REPLICA_LAG_SECONDS: a replica that has not
+caught up yet must not be cached as the figures of a period that just changed. The current
+period always reads the primary.
 """
 
 import hashlib
@@ -25,11 +25,11 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 
+from pospro.cache import bump_on_commit, versions
 from pospro.clock import business_today
-from reporting.replica import replica_reads
-from sales import events
+from pospro.db_router import replica_reads
+from sales.events import day_key
 
 T = TypeVar("T")
 
@@ -38,16 +38,14 @@ REPLICA_LAG_SECONDS = 30
 LABELS_KEY = "reporting:labels:v"
 
 
-def day_keys(start: date, end: date, branch_id=None) -> list[str]:
-    """Version keys of the business days start..end for the branch (None: all branches)."""
-    return [
-        events.day_key(branch_id, start + timedelta(days=n)) for n in range((end - start).days + 1)
-    ]
-
-
 def labels_changed_on_commit() -> None:
     """A product, category, branch or user was renamed: cached reports show names."""
-    transaction.on_commit(lambda: cache.set(LABELS_KEY, events.stamp(), timeout=None))
+    bump_on_commit([LABELS_KEY])
+
+
+def _compute(compute: Callable[[], T], *, replica: bool) -> T:
+    with replica_reads() if replica else nullcontext():
+        return compute()
 
 
 def cached_report(
@@ -55,25 +53,22 @@ def cached_report(
 ) -> T:
     """The report `name` for `params`, reading business days start..end (comparison included)
     of one branch, or of all branches when branch_id is None."""
-    ttl = settings.POSPRO_CACHE_TTL
-    if ttl <= 0:  # caching off: no versions to read, the primary answers
-        return compute()
-    versions = events.versions([*day_keys(start, end, branch_id), LABELS_KEY])
     closed = end < business_today()
-    settled = (
-        versions is not None
-        and time.time_ns() - max(versions.values()) > REPLICA_LAG_SECONDS * 1_000_000_000
-    )
-    source = replica_reads if closed and settled else nullcontext
-    if versions is None:
-        with source():
-            return compute()
-    fingerprint = json.dumps([params, versions], sort_keys=True, default=str)
+    ttl = settings.POSPRO_CACHE_TTL
+    if ttl <= 0:  # caching off: nothing is kept
+        return _compute(compute, replica=closed)
+    days = (end - start).days + 1
+    keys = [*(day_key(branch_id, start + timedelta(n)) for n in range(days)), LABELS_KEY]
+    moved = cache.get_many(keys)  # a version never moved (or long evicted) starts now, unmoved
+    found = moved if len(moved) == len(keys) else versions(keys)
+    if found is None:  # the cache is down: nothing is kept
+        return _compute(compute, replica=closed)
+    fingerprint = json.dumps([params, found], sort_keys=True, default=str)
     key = f"report:{name}:{hashlib.sha256(fingerprint.encode()).hexdigest()[:32]}"
     value = cache.get(key)
-    if value is not None:
-        return value
-    with source():
-        value = compute()
-    cache.set(key, value, timeout=max(ttl, CLOSED_PERIOD_TTL) if closed else ttl)
+    if value is None:
+        last_move = max(moved.values(), default=0)
+        settled = time.time_ns() - last_move > REPLICA_LAG_SECONDS * 1_000_000_000
+        value = _compute(compute, replica=closed and settled)
+        cache.set(key, value, timeout=max(ttl, CLOSED_PERIOD_TTL) if closed else ttl)
     return value

@@ -6,53 +6,50 @@ with a branch filter. Admins see every branch or one; managers their own only. T
 figures come from the report selectors (cached like the reports); the stock list is live.
 """
 
-import uuid
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.db.models import F
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET
 
 from accounts.models import Branch, Role
+from accounts.scoping import branch_filter
+from catalog.selectors import low_stock_levels
 from pospro.clock import business_today
+from pospro.exceptions import Forbidden, NotFound, ValidationFailed
 from reporting import charts, selectors
 from reporting.cache import cached_report
 from reporting.selectors import Figures
 
 TREND_DAYS = 30
+LOW_STOCK_ROWS = 15
 
 
-def _chosen_branch(request, branches: list[dict]):
-    """The branch the page is about: managers their own (naming another is refused); admins
-    the one picked in the filter, or None for every branch."""
-    wanted = request.GET.get("branch") or ""
-    if request.user.role == Role.MANAGER:
-        if wanted and wanted != str(request.user.branch_id):
-            raise PermissionDenied("Managers see their own branch only.")
-        return request.user.branch_id
+def _chosen_branch(request):
+    """The branch the page is about (None: every branch), by the API's scoping rule. A filter
+    naming no branch shows the user's default scope."""
     try:
-        wanted_id = uuid.UUID(wanted)
-    except ValueError:
-        return None
-    return wanted_id if any(b["id"] == wanted_id for b in branches) else None
+        return branch_filter(request.user, request.GET.get("branch"))
+    except Forbidden as exc:
+        raise PermissionDenied(exc.detail) from exc
+    except (ValidationFailed, NotFound):
+        return branch_filter(request.user, None)
 
 
 def sales_figures(*, today, branch_id) -> dict:
     """Everything the dashboard shows that comes from sales: six queries."""
     week_start = today - timedelta(days=today.weekday())
     trend_start = today - timedelta(days=TREND_DAYS - 1)
+    scope = {"end": today, "branch_id": branch_id}
     return {
-        "today": selectors.sales_by(start=today, end=today, branch_id=branch_id, by=("branch_id",)),
-        "week": selectors.sales_by(
-            start=week_start, end=today, branch_id=branch_id, by=("branch_id",)
-        ),
-        "trend": selectors.daily_series(start=trend_start, end=today, branch_id=branch_id),
-        "hours": selectors.sales_by(
-            start=today, end=today, branch_id=branch_id, by=("business_hour",)
-        ),
-        "top": selectors.top_products(start=trend_start, end=today, branch_id=branch_id),
+        "today": selectors.sales_by(start=today, by="branch_id", **scope),
+        "week": selectors.sales_by(start=week_start, by="branch_id", **scope),
+        "trend": selectors.daily_series(start=trend_start, **scope),
+        "hours": selectors.sales_by(start=today, by="business_hour", **scope),
+        "top": selectors.top_products(start=trend_start, **scope),
         "week_start": week_start,
         "trend_start": trend_start,
     }
@@ -70,15 +67,7 @@ def _cells(figures: Figures) -> dict:
 def dashboard_view(request):
     if request.user.role not in (Role.ADMIN, Role.MANAGER):
         raise PermissionDenied("The dashboard is for managers and admins.")
-    is_admin = request.user.role == Role.ADMIN
-    branches = list(
-        Branch.objects.order_by("code").values("id", "code", "name", "is_active")
-        if is_admin
-        else Branch.objects.filter(pk=request.user.branch_id).values(
-            "id", "code", "name", "is_active"
-        )
-    )
-    branch_id = _chosen_branch(request, branches)
+    branch_id = _chosen_branch(request)
     today = business_today()
     week_start = today - timedelta(days=today.weekday())
     data = cached_report(
@@ -89,26 +78,23 @@ def dashboard_view(request):
         branch_id=branch_id,
         compute=lambda: sales_figures(today=today, branch_id=branch_id),
     )
-    empty = Figures()
+    branches = list(Branch.objects.order_by("code"))
     shown = [
         b
         for b in branches
-        if (branch_id is None or b["id"] == branch_id)
-        and (b["is_active"] or b["id"] in data["week"])
+        if (branch_id is None or b.pk == branch_id) and (b.is_active or b.pk in data["week"])
     ]
     rows = [
         {
-            "code": b["code"],
-            "name": b["name"],
-            "today": _cells(data["today"].get(b["id"], (empty,))[0]),
-            "week": _cells(data["week"].get(b["id"], (empty,))[0]),
+            "code": b.code,
+            "name": b.name,
+            "today": _cells(data["today"].get(b.pk, Figures())),
+            "week": _cells(data["week"].get(b.pk, Figures())),
         }
         for b in shown
     ]
-    today_total = selectors.total(f for f, _ in data["today"].values())
-    week_total = selectors.total(f for f, _ in data["week"].values())
-    hours = {hour: figures for hour, (figures, _) in data["hours"].items()}
-    scope = next((f"{b['code']} {b['name']}" for b in shown if b["id"] == branch_id), None)
+    hours = data["hours"]
+    scope = next((f"{b.code} {b.name}" for b in shown if b.pk == branch_id), None)
     context = {
         **admin.site.each_context(request),
         "title": "Sales dashboard",
@@ -117,13 +103,13 @@ def dashboard_view(request):
         "zone": settings.POSPRO_TIME_ZONE,
         "week_start": data["week_start"],
         "trend_start": data["trend_start"],
-        "is_admin": is_admin,
+        "is_admin": request.user.role == Role.ADMIN,
         "branches": branches,
         "branch_id": branch_id,
         "rows": rows,
         "show_total": len(rows) > 1,
-        "today_total": _cells(today_total),
-        "week_total": _cells(week_total),
+        "today_total": _cells(selectors.total(data["today"].values())),
+        "week_total": _cells(selectors.total(data["week"].values())),
         "trend_total": charts.money(sum((d["revenue"] for d in data["trend"]), Figures().revenue)),
         "trend_chart": charts.line_chart(
             [
@@ -134,7 +120,7 @@ def dashboard_view(request):
         ),
         "hours_chart": charts.column_chart(
             [
-                (f"{h:02d}", f"{h:02d}:00-{h:02d}:59", hours.get(h, empty).revenue)
+                (f"{h:02d}", f"{h:02d}:00-{h:02d}:59", hours.get(h, Figures()).revenue)
                 for h in range(24)
             ],
             label="Revenue per hour today",
@@ -145,7 +131,9 @@ def dashboard_view(request):
             label=f"Best sellers by revenue, last {TREND_DAYS} days",
         ),
         "top": [{**p, "revenue_text": charts.money(p["revenue"])} for p in data["top"]],
-        "low_stock": selectors.low_stock(branch_id=branch_id),
+        "low_stock": low_stock_levels(branch_id=branch_id).annotate(branch_code=F("branch__code"))[
+            :LOW_STOCK_ROWS
+        ],
     }
     return TemplateResponse(request, "reporting/dashboard.html", context)
 

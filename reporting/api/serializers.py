@@ -1,4 +1,5 @@
 import re
+from datetime import date
 
 from rest_framework import serializers
 
@@ -74,10 +75,10 @@ class MonthlyQuerySerializer(CsvFormatMixin, BranchMixin):
         required=False, help_text="`YYYY-MM`, a business-local month; default this month."
     )
 
-    def validate_month(self, value):
+    def validate_month(self, value) -> date:
         if not _MONTH.match(value):
             raise serializers.ValidationError("Must be a month as YYYY-MM.")
-        return value
+        return date(int(value[:4]), int(value[5:]), 1)
 
 
 class ProductsQuerySerializer(CsvFormatMixin, BranchMixin, PeriodQuerySerializer):

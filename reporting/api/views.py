@@ -1,5 +1,6 @@
 """Reports and `/orders/stats`: validate the query, scope the branch, read the cached selector."""
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from drf_spectacular.types import OpenApiTypes
@@ -7,6 +8,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from accounts.permissions import IsAdmin, IsManagerOrAdmin
@@ -38,10 +40,6 @@ ROLES = (
 )
 
 
-def _period(data: dict) -> tuple[date, date]:
-    return resolve_period(data.get("start_date"), data.get("end_date"))
-
-
 def _report_schema(query, output, *, summary: str, description: str = "", roles: str = ROLES):
     return extend_schema(
         parameters=[query],
@@ -53,7 +51,8 @@ def _report_schema(query, output, *, summary: str, description: str = "", roles:
 
 
 class ReportView(APIView):
-    """GET a report: JSON by default, `?format=csv` for its table as a download."""
+    """GET a report: validate the query, scope the branch, read the cached selector; JSON by
+    default, `?format=csv` for its table as a download."""
 
     permission_classes = [IsManagerOrAdmin]
     renderer_classes = [JSONRenderer, CSVRenderer]
@@ -61,37 +60,32 @@ class ReportView(APIView):
     name: str
     query_serializer: type[Serializer]
     output_serializer: type[Serializer]
+    selector: Callable[..., dict]
 
-    def resolve(self, data: dict, branch_id) -> tuple[dict, date, date]:
-        """(selector arguments, first and last business day read)."""
+    def arguments(self, data: dict, branch_id) -> tuple[dict, date, date]:
+        """(selector arguments, first and last business day read); a period by default."""
+        start, end = resolve_period(data.get("start_date"), data.get("end_date"))
+        return {"start": start, "end": end, "branch_id": branch_id}, start, end
+
+    def table(self, body: dict) -> CsvTable:
         raise NotImplementedError
-
-    def compute(self, **arguments) -> dict:
-        raise NotImplementedError
-
-    def table(self, body: dict, arguments: dict) -> CsvTable:
-        raise NotImplementedError
-
-    def branch(self, request, data: dict):
-        return branch_filter(request.user, data.get("branch_id"))
 
     def get(self, request):
         query = self.query_serializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        arguments, first, last = self.resolve(
-            query.validated_data, self.branch(request, query.validated_data)
-        )
-        data = cached_report(
+        branch_id = branch_filter(request.user, query.validated_data.get("branch_id"))
+        arguments, first, last = self.arguments(query.validated_data, branch_id)
+        report = cached_report(
             self.name,
             arguments,
             start=first,
             end=last,
-            branch_id=arguments.get("branch_id"),
-            compute=lambda: self.compute(**arguments),
+            branch_id=branch_id,
+            compute=lambda: self.selector(**arguments),
         )
-        body = self.output_serializer(data).data
+        body = self.output_serializer(report).data
         if request.accepted_renderer.format == CSVRenderer.format:
-            table = self.table(body, arguments)
+            table = self.table(body)
             disposition = f'attachment; filename="{table.filename}"'
             return Response(table, headers={"Content-Disposition": disposition})
         return Response(body)
@@ -106,15 +100,13 @@ class DailyReportView(ReportView):
     name = "daily"
     query_serializer = s.DailyQuerySerializer
     output_serializer = s.DailyReportSerializer
+    selector = staticmethod(selectors.daily_report)
 
-    def resolve(self, data, branch_id):
+    def arguments(self, data, branch_id):
         day = data.get("date") or business_today()
         return {"day": day, "branch_id": branch_id}, day, day
 
-    def compute(self, **arguments):
-        return selectors.daily_report(**arguments)
-
-    def table(self, body, arguments):
+    def table(self, body):
         return CsvTable(
             ["date", "hour", "orders", "revenue"],
             [[body["date"], h["hour"], h["orders"], h["revenue"]] for h in body["hourly_sales"]],
@@ -122,21 +114,20 @@ class DailyReportView(ReportView):
         )
 
 
-class DaySeriesTableMixin:
-    def table(self, body, arguments):
-        return CsvTable(
-            ["date", "orders", "revenue"],
-            [[d["date"], d["orders"], d["revenue"]] for d in body["daily_sales"]],
-            self.filename(body),
-        )
+def _day_series_table(body: dict, filename: str) -> CsvTable:
+    return CsvTable(
+        ["date", "orders", "revenue"],
+        [[d["date"], d["orders"], d["revenue"]] for d in body["daily_sales"]],
+        filename,
+    )
 
 
-class ItemsTableMixin:
-    """CSV of a period report's `items`, one column per name in `columns`."""
+class ItemsReportView(ReportView):
+    """A period report whose CSV is its `items`, one column per name in `columns`."""
 
     columns: list[str]
 
-    def table(self, body, arguments):
+    def table(self, body):
         period = body["period"]
         return CsvTable(
             self.columns,
@@ -150,21 +141,20 @@ class ItemsTableMixin:
     s.WeeklyReportSerializer,
     summary="Weekly report: the 7 days ending end_date, growth against the 7 before",
 )
-class WeeklyReportView(DaySeriesTableMixin, ReportView):
+class WeeklyReportView(ReportView):
     name = "weekly"
     query_serializer = s.WeeklyQuerySerializer
     output_serializer = s.WeeklyReportSerializer
+    selector = staticmethod(selectors.weekly_report)
 
-    def resolve(self, data, branch_id):
+    def arguments(self, data, branch_id):
         end = data.get("end_date") or business_today()
         return {"end": end, "branch_id": branch_id}, end - timedelta(days=13), end
 
-    def compute(self, **arguments):
-        return selectors.weekly_report(**arguments)
-
-    def filename(self, body):
+    def table(self, body):
         period = body["period"]
-        return f"pospro-weekly-{period['start_date']}_{period['end_date']}.csv"
+        filename = f"pospro-weekly-{period['start_date']}_{period['end_date']}.csv"
+        return _day_series_table(body, filename)
 
 
 @_report_schema(
@@ -172,26 +162,20 @@ class WeeklyReportView(DaySeriesTableMixin, ReportView):
     s.MonthlyReportSerializer,
     summary="Monthly report: every day of the month, growth against the previous month",
 )
-class MonthlyReportView(DaySeriesTableMixin, ReportView):
+class MonthlyReportView(ReportView):
     name = "monthly"
     query_serializer = s.MonthlyQuerySerializer
     output_serializer = s.MonthlyReportSerializer
+    selector = staticmethod(selectors.monthly_report)
 
-    def resolve(self, data, branch_id):
+    def arguments(self, data, branch_id):
         today = business_today()
-        if data.get("month"):
-            year, month = (int(part) for part in data["month"].split("-"))
-            first = date(year, month, 1)
-        else:
-            first = today.replace(day=1)
+        first = data.get("month") or today.replace(day=1)
         arguments = {"month": first, "today": today, "branch_id": branch_id}
         return arguments, selectors.previous_month(first), selectors.month_end(first)
 
-    def compute(self, **arguments):
-        return selectors.monthly_report(**arguments)
-
-    def filename(self, body):
-        return f"pospro-monthly-{body['month']}.csv"
+    def table(self, body):
+        return _day_series_table(body, f"pospro-monthly-{body['month']}.csv")
 
 
 @_report_schema(
@@ -200,28 +184,19 @@ class MonthlyReportView(DaySeriesTableMixin, ReportView):
     summary="Products report: quantities, revenue, cost and margin per product",
     description="Cost is the unit cost recorded on each order line at sale time.",
 )
-class ProductReportView(ItemsTableMixin, ReportView):
+class ProductReportView(ItemsReportView):
     name = "products"
     query_serializer = s.ProductsQuerySerializer
     output_serializer = s.ProductReportSerializer
+    selector = staticmethod(selectors.product_report)
     columns = [
         "product_id", "name", "category", "quantity_sold", "revenue", "net_revenue", "cost",
         "gross_margin", "margin_rate",
     ]  # fmt: skip
 
-    def resolve(self, data, branch_id):
-        start, end = _period(data)
-        arguments = {
-            "start": start,
-            "end": end,
-            "branch_id": branch_id,
-            "ordering": data["ordering"],
-            "limit": data["limit"],
-        }
-        return arguments, start, end
-
-    def compute(self, **arguments):
-        return selectors.product_report(**arguments)
+    def arguments(self, data, branch_id):
+        arguments, start, end = super().arguments(data, branch_id)
+        return {**arguments, "ordering": data["ordering"], "limit": data["limit"]}, start, end
 
 
 @_report_schema(
@@ -230,20 +205,14 @@ class ProductReportView(ItemsTableMixin, ReportView):
     summary="Cashiers report: orders, revenue and refunds per cashier, best first",
     description="Cashiers with no orders in the period are not listed.",
 )
-class CashierReportView(ItemsTableMixin, ReportView):
+class CashierReportView(ItemsReportView):
     name = "cashiers"
     query_serializer = s.CashiersQuerySerializer
     output_serializer = s.CashierReportSerializer
+    selector = staticmethod(selectors.cashier_report)
     columns = [
         "cashier_id", "name", "orders", "revenue", "average_order_value", "items_sold", "refunds",
     ]  # fmt: skip
-
-    def resolve(self, data, branch_id):
-        start, end = _period(data)
-        return {"start": start, "end": end, "branch_id": branch_id}, start, end
-
-    def compute(self, **arguments):
-        return selectors.cashier_report(**arguments)
 
 
 @_report_schema(
@@ -254,50 +223,34 @@ class CashierReportView(ItemsTableMixin, ReportView):
     "business day for its total minus what was refunded of it; cancelled orders count for "
     "nothing. Days are business-local (POSPRO_TIME_ZONE).",
 )
-class BranchReportView(ItemsTableMixin, ReportView):
+class BranchReportView(ItemsReportView):
     name = "branches"
     permission_classes = [IsAdmin]
     query_serializer = s.BranchesQuerySerializer
     output_serializer = s.BranchReportSerializer
+    selector = staticmethod(selectors.branch_report)
     columns = [
         "branch_id", "code", "name", "orders", "revenue", "average_order_value", "share_of_revenue",
     ]  # fmt: skip
 
-    def branch(self, request, data):
-        return None
-
-    def resolve(self, data, branch_id):
-        start, end = _period(data)
+    def arguments(self, data, branch_id):
+        arguments, start, end = super().arguments(data, branch_id)
         return {"start": start, "end": end}, start, end
 
-    def compute(self, **arguments):
-        return selectors.branch_report(**arguments)
 
+@extend_schema(
+    parameters=[s.StatsQuerySerializer],
+    responses={200: s.OrderStatsSerializer, **PROBLEMS},
+    summary="Totals for a period (default today); managers see their own branch",
+    description=ROLES,
+    tags=["orders"],
+)
+class OrderStatsView(ReportView):
+    """`GET /orders/stats`, served from the report selectors (same revenue rule); JSON only."""
 
-class OrderStatsView(APIView):
-    """`GET /orders/stats`, served from the report selectors (same revenue rule)."""
-
-    permission_classes = [IsManagerOrAdmin]
-
-    @extend_schema(
-        parameters=[s.StatsQuerySerializer],
-        responses={200: s.OrderStatsSerializer, **PROBLEMS},
-        summary="Totals for a period (default today); managers see their own branch",
-        description=ROLES,
-        tags=["orders"],
-    )
-    def get(self, request):
-        query = s.StatsQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        start, end = _period(query.validated_data)
-        branch_id = branch_filter(request.user, query.validated_data.get("branch_id"))
-        arguments = {"start": start, "end": end, "branch_id": branch_id}
-        stats = cached_report(
-            "stats",
-            arguments,
-            start=start,
-            end=end,
-            branch_id=branch_id,
-            compute=lambda: selectors.order_stats(**arguments),
-        )
-        return Response(s.OrderStatsSerializer(stats).data)
+    name = "stats"
+    renderer_classes = api_settings.DEFAULT_RENDERER_CLASSES
+    content_negotiation_class = api_settings.DEFAULT_CONTENT_NEGOTIATION_CLASS
+    query_serializer = s.StatsQuerySerializer
+    output_serializer = s.OrderStatsSerializer
+    selector = staticmethod(selectors.order_stats)

@@ -1,4 +1,4 @@
-"""A covering index for the report queries over order lines (PostgreSQL). Retired by 0002 once
+"""A covering index for the report queries over order lines. Retired by 0002 once
 the reports moved to the sales rollups; kept for the databases that applied it.
 
 reporting has no models: this index sits on a sales table and serves reporting.selectors
@@ -24,15 +24,11 @@ RETIRED = ("reporting_order_branch_day", "reporting_order_day", "reporting_payme
 
 
 def create(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return  # the SQLite demo is small; INCLUDE is PostgreSQL's
     for name, (table, columns) in INDEXES.items():
         schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {table} {columns}")
 
 
 def drop(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
     for name in (*INDEXES, *RETIRED):
         schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
 

@@ -16,8 +16,6 @@ RETIRED = (
 
 
 def drop(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
     for name in RETIRED:
         schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
 

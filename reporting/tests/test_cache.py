@@ -1,15 +1,14 @@
 """Report caching: a read after a committed sale, refund, cancellation or rename shows it; closed
-periods are kept long; no cache (TTL 0, Redis down) still answers from the database."""
+periods are kept long; no cache (TTL 0, Redis down) still answers from the database. Which
+database answers: test_replica.py."""
 
-import contextlib
-import importlib
-import sys
-import types
 from datetime import date
 
 import pytest
 from django.core.cache import cache, caches
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from freezegun import freeze_time
 
 from conftest import client_for
@@ -72,12 +71,11 @@ def test_other_days_and_branches_keep_their_entries(
     assert revenue(admin_user, "/api/v1/reports/daily?date=2026-02-10") == 109.0
     with django_capture_on_commit_callbacks(execute=True):
         sell("2026-02-10 20:01", shop.orders["J"].cashier, (shop.tea, 1))  # the other branch
-    with freeze_time(at(TODAY)), pytest.MonkeyPatch.context() as patch:
-        patch.setattr("reporting.selectors.monthly_report", lambda **kw: pytest.fail("again"))
-        patch.setattr("reporting.selectors.daily_report", lambda **kw: pytest.fail("again"))
+    with freeze_time(at(TODAY)), CaptureQueriesContext(connection) as queries:
         assert client_for(shop.manager).get(january).json()["total_revenue"] == 110.0
         assert client_for(shop.manager).get(yesterday).json()["total_revenue"] == 11.0
         assert client_for(admin_user).get(everyone).json()["total_revenue"] == 98.0
+    assert not [q for q in queries.captured_queries if "rollup" in q["sql"]], "all cached"
     # All branches' figures of that day did change.
     assert revenue(admin_user, "/api/v1/reports/daily?date=2026-02-10") == 120.0
 
@@ -130,57 +128,3 @@ def test_reports_answer_from_the_database_when_redis_is_down(shop):
         assert caches["default"].get("x", "fallback") == "fallback"
         assert revenue(shop.manager, "/api/v1/reports/daily") == 98.0
         assert revenue(shop.manager, "/api/v1/reports/daily") == 98.0
-
-
-@pytest.fixture
-def replica(monkeypatch):
-    used = []
-
-    @contextlib.contextmanager
-    def replica_reads():
-        used.append(True)
-        yield
-
-    monkeypatch.setattr(report_cache, "replica_reads", replica_reads)
-    return used
-
-
-def test_closed_settled_periods_read_the_replica(shop, replica):
-    # Versions seen for the first time count as a change just now: the primary answers.
-    revenue(shop.manager, "/api/v1/reports/monthly?month=2026-01", "2026-03-05 09:00")
-    assert replica == []
-    revenue(shop.manager, "/api/v1/reports/weekly?end_date=2026-01-20", "2026-03-05 09:01")
-    assert replica == [True]
-
-
-def test_the_current_period_reads_the_primary(shop, replica):
-    revenue(shop.manager, "/api/v1/reports/daily", "2026-02-10 20:00")
-    revenue(shop.manager, "/api/v1/reports/weekly", "2026-02-10 20:05")
-    assert replica == []
-
-
-def test_a_period_changed_moments_ago_reads_the_primary(shop, replica):
-    revenue(shop.manager, "/api/v1/reports/monthly?month=2026-01", "2026-03-05 09:00")
-    with freeze_time(at("2026-03-05 09:05")):
-        report_cache.events.bump_now(
-            frozenset({report_cache.events.day_key(shop.branch.pk, date(2026, 1, 15))})
-        )
-    revenue(shop.manager, "/api/v1/reports/weekly?end_date=2026-01-20", "2026-03-05 09:05:10")
-    assert replica == []
-    revenue(shop.manager, "/api/v1/reports/weekly?end_date=2026-01-21", "2026-03-05 09:06")
-    assert replica == [True]
-
-
-def test_replica_shim_uses_the_router_when_it_exists(monkeypatch):
-    marker = contextlib.nullcontext()
-    router = types.ModuleType("pospro.db_router")
-    router.replica_reads = lambda: marker
-    shim = importlib.import_module("reporting.replica")
-    try:
-        monkeypatch.setitem(sys.modules, "pospro.db_router", router)
-        assert importlib.reload(shim).replica_reads() is marker
-        monkeypatch.setitem(sys.modules, "pospro.db_router", None)  # no router module
-        assert isinstance(importlib.reload(shim).replica_reads(), contextlib.nullcontext)
-    finally:
-        monkeypatch.undo()
-        importlib.reload(shim)

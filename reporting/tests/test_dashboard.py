@@ -9,9 +9,9 @@ from django.test import Client
 
 from accounts.models import MANAGERS_GROUP, User
 from accounts.tests.factories import UserFactory
+from backoffice.services import managers_group_sync
 from catalog.tests.stock import give_stock
 from reporting import charts
-from reporting.backoffice import managers_group_sync
 from sales import services
 from sales.tests.helpers import stocked_product
 
@@ -87,6 +87,25 @@ def test_admin_sees_every_branch_and_can_filter(admin_user, branch, other_branch
     odd = client.get("/admin/dashboard/?branch=not-a-uuid")
     assert odd.status_code == 200
     assert 'id="dash-scope">All branches<' in odd.content.decode()
+
+
+def test_low_stock_lists_only_what_the_branch_carries(manager, admin_user, other_branch, sales):
+    stocked_product(other_branch, name="Vanilla", stock=1, critical_stock_level=3)
+    stocked_product(other_branch, name="Nutmeg", stock=0, critical_stock_level=1, is_active=False)
+    own = browser(manager).get("/admin/dashboard/").content.decode()
+    low = own.split('id="dash-low-stock"')[1]
+    assert "Saffron" in low
+    assert "Vanilla" not in low
+    everywhere = browser(admin_user).get("/admin/dashboard/").content.decode()
+    low = everywhere.split('id="dash-low-stock"')[1]
+    assert low.index("Saffron") < low.index("Vanilla")  # most short first: 3 before 2
+    assert "Nutmeg" not in low  # inactive products are not low on stock
+
+
+def test_a_manager_naming_no_branch_sees_their_own(manager, sales):
+    html = browser(manager).get("/admin/dashboard/?branch=not-a-uuid").content.decode()
+    assert 'id="dash-scope">IST-01 Istanbul Kadikoy<' in html
+    assert kpi(html, "today-orders") == "2"
 
 
 def test_dashboard_needs_staff_and_a_role(cashier, branch):

@@ -54,11 +54,11 @@ def test_branch_report_query_count(data, django_assert_num_queries):
         selectors.branch_report(**FEB)
 
 
-def test_dashboard_selectors_query_count(data, django_assert_num_queries):
+def test_grouped_figures_query_count(data, django_assert_num_queries):
     with django_assert_num_queries(1):
-        selectors.low_stock(branch_id=data.branch.pk)
+        selectors.sales_by(**FEB, by="branch_id")
     with django_assert_num_queries(1):
-        selectors.sales_by(**FEB, by=("branch_id",))
+        selectors.sales_total(**FEB)
 
 
 REPORT_PATHS = [
@@ -114,21 +114,3 @@ def test_no_report_index_is_left_on_sales_tables(db):
     with connection.cursor() as cursor:
         cursor.execute("SELECT indexname FROM pg_indexes WHERE indexname LIKE 'reporting\\_%'")
         assert cursor.fetchall() == []
-
-
-@pytest.mark.parametrize("ordering", sorted(selectors.PRODUCT_ORDERINGS))
-def test_one_branchs_day_ranks_its_rows_as_the_grouped_query_would(data, ordering, monkeypatch):
-    days = [date(2026, 2, day) for day in range(1, 29)]
-    args = [(day, branch) for day in days for branch in (data.branch.pk, data.other_branch.pk)]
-
-    def ranked(grouped: bool) -> list:
-        if grouped:
-            monkeypatch.setattr(selectors, "_one_row_per_product", lambda *a: False)
-        return [
-            selectors.product_sales(start=day, end=day, branch_id=branch, ordering=ordering)
-            for day, branch in args
-        ]
-
-    shortcut = ranked(grouped=False)
-    assert any(shortcut)  # days with sales, refunds among them
-    assert shortcut == ranked(grouped=True)

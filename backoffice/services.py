@@ -1,4 +1,4 @@
-"""What managers may open in the back-office (the Django admin).
+"""What managers may open in the back office (the Django admin).
 
 Managers are staff: they log into /admin/ and see the sales dashboard of their own branch (the
 dashboard view checks the role itself). For the model pages they get the "Managers" group:
