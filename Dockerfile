@@ -36,8 +36,10 @@ WORKDIR /app
 # Code and collected static files stay owned by root: the app cannot rewrite itself.
 COPY . /app
 
-# Production settings refuse to load without a real secret key: a throwaway one, for this step only.
+# Production settings refuse to load without a real secret key and a DATABASE_URL: throwaway ones,
+# for this step only (collectstatic never connects).
 RUN DJANGO_SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+    DATABASE_URL=postgres://build@localhost/none \
     python manage.py collectstatic --noinput --verbosity 0 \
     && python -m compileall -q /app
 

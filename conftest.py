@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import freezegun
 import pytest
 from django.core.cache import cache
 from django.utils import timezone
@@ -10,6 +11,9 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.tests.factories import BranchFactory, UserFactory
+
+# pytest's own clock (test durations, --durations, JUnit times) stays real under freeze_time.
+freezegun.configure(extend_ignore_list=["_pytest"])
 
 
 @pytest.fixture(autouse=True)

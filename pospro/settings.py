@@ -1,7 +1,8 @@
-"""PosPro settings: one module, every value from the environment (see shared/API.md, Configuration).
+"""PosPro settings: one module, every value from the environment (README.md, Configuration).
 
-Nothing set gives the zero-setup demo: SQLite file and local-memory cache. Production sets
-DJANGO_DEBUG=false, DJANGO_SECRET_KEY, DATABASE_URL (PostgreSQL) and REDIS_URL.
+Nothing set gives the zero-setup demo: an embedded PostgreSQL (pospro.embedded) and a
+local-memory cache. Production sets DJANGO_DEBUG=false, DJANGO_SECRET_KEY, DATABASE_URL and
+REDIS_URL.
 """
 
 import os
@@ -10,6 +11,8 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+
+from pospro.embedded import embedded_postgres_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -58,6 +61,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.postgres",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "corsheaders",
@@ -70,6 +74,7 @@ INSTALLED_APPS = [
     "catalog",
     "sales",
     "reporting",
+    "backoffice",
 ]
 
 MIDDLEWARE = [
@@ -89,8 +94,7 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
-# The bench swaps in bench.urls (the app plus reference views); nothing else should.
-ROOT_URLCONF = os.environ.get("POSPRO_URLCONF", "pospro.urls")
+ROOT_URLCONF = "pospro.urls"
 WSGI_APPLICATION = "pospro.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -113,45 +117,42 @@ TEMPLATES = [
 
 # --- Database ---------------------------------------------------------------------------------
 
-DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Persistent connections, checked before reuse so a restarted server does not fail a request.
-    DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 600)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    DATABASES["default"].setdefault("OPTIONS", {})
-    DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)
-    # JIT compiling costs more than it saves on this app's short queries: it took 1.2 s of a
-    # 1.8 s report on a million order lines (docs/reporting.md).
-    DATABASES["default"]["OPTIONS"].setdefault("options", "-c jit=off")
-    # Parameters bound by the server instead of quoted into the SQL by psycopg in Python, and
-    # a statement prepared on its DB_PREPARE_THRESHOLD-th run on a connection (Django turns
-    # psycopg's preparing off unless asked): PostgreSQL then plans it once, not on every run
-    # (bench/README.md). DB_PREPARE_THRESHOLD=off behind a pooler in transaction mode.
-    DATABASES["default"]["OPTIONS"].setdefault(
-        "server_side_binding", env_bool("DB_SERVER_SIDE_BINDING", True)
-    )
-    DATABASES["default"]["OPTIONS"].setdefault(
-        "prepare_threshold", env_threshold("DB_PREPARE_THRESHOLD", 5)
-    )
-else:
-    DATABASES["default"].setdefault("OPTIONS", {})
-    # SQLite: wait on a busy database instead of failing at once (demo only).
-    DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
-    DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
 
+def postgres(url: str) -> dict:
+    """A database from its URL, with the options every PosPro connection uses (the URL's win)."""
+    config = dj_database_url.parse(
+        url,
+        # Persistent connections, checked before reuse so a restarted server fails no request.
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 600),
+        conn_health_checks=True,
+    )
+    config["OPTIONS"] = {
+        "connect_timeout": 5,
+        # JIT compiling costs more than it saves on this app's short queries: it took 1.2 s of
+        # a 1.8 s report on a million order lines (docs/reporting.md).
+        "options": "-c jit=off",
+        # Parameters bound by the server instead of quoted into the SQL by psycopg in Python,
+        # and a statement prepared on its DB_PREPARE_THRESHOLD-th run on a connection (Django
+        # turns psycopg's preparing off unless asked): PostgreSQL then plans it once, not on
+        # every run (bench/README.md). DB_PREPARE_THRESHOLD=off behind a pooler in
+        # transaction mode.
+        "server_side_binding": env_bool("DB_SERVER_SIDE_BINDING", True),
+        "prepare_threshold": env_threshold("DB_PREPARE_THRESHOLD", 5),
+        **config.get("OPTIONS", {}),
+    }
+    return config
+
+
+# PostgreSQL only. Unset (the demo): an embedded server keeping its data in .demo/pgdata.
+if not DEBUG and not os.environ.get("DATABASE_URL"):
+    raise ImproperlyConfigured("DATABASE_URL must be set when DJANGO_DEBUG=false.")
+DATABASE_URL = os.environ.get("DATABASE_URL") or embedded_postgres_url(
+    BASE_DIR / ".demo" / "pgdata"
+)
+DATABASES = {"default": postgres(DATABASE_URL)}
 if os.environ.get("DATABASE_REPLICA_URL"):
-    DATABASES["replica"] = dj_database_url.parse(os.environ["DATABASE_REPLICA_URL"])
-    DATABASES["replica"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 600)
-    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["replica"] = postgres(os.environ["DATABASE_REPLICA_URL"])
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
-    DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
-    DATABASES["replica"]["OPTIONS"].setdefault(
-        "server_side_binding", env_bool("DB_SERVER_SIDE_BINDING", True)
-    )
-    DATABASES["replica"]["OPTIONS"].setdefault(
-        "prepare_threshold", env_threshold("DB_PREPARE_THRESHOLD", 5)
-    )
     DATABASE_ROUTERS = ["pospro.db_router.ReplicaRouter"]
 
 # --- Cache ------------------------------------------------------------------------------------
@@ -225,6 +226,9 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.auth.JWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_THROTTLE_CLASSES": ["pospro.api.throttling.UserRateThrottle"],
+    # How many proxies in front of the app append to X-Forwarded-For (nginx in the compose
+    # stack: 1). 0 trusts no header: the client is the peer address (docs/operations.md).
+    "NUM_PROXIES": env_int("POSPRO_TRUSTED_PROXIES", 0),
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["pospro.api.parsers.DecimalJSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -333,12 +337,16 @@ LOGGING = {
             "class": "logging.StreamHandler",
             "formatter": "json",
             "filters": ["request_id"],
-        }
+        },
+        "null": {"class": "logging.NullHandler"},
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    # One line per request, pospro.request's (RequestIdMiddleware): Django's own "django" console
+    # handler is dropped (everything reaches the root's once) and runserver's access line too.
     "loggers": {
+        "django": {"handlers": [], "propagate": True},
         "django.request": {"level": "ERROR", "propagate": True},
-        "django.server": {"level": "WARNING", "propagate": True},
+        "django.server": {"handlers": ["null"], "propagate": False},
         "pgserver": {"level": "WARNING", "propagate": True},
     },
 }

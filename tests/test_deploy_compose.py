@@ -196,4 +196,5 @@ def test_dockerignore_keeps_secrets_and_local_state_out_of_the_image():
         for line in (ROOT / ".dockerignore").read_text().splitlines()
         if line.strip() and not line.startswith("#")
     }
-    assert {".git", ".venv", ".env", "deploy/certs", "staticfiles", "db.sqlite3"} <= ignored
+    assert {".git", ".venv", ".env", "deploy/certs", "staticfiles", ".demo"} <= ignored
+    assert {"bench", "bench/"} & ignored, "the bench stays out of the image"

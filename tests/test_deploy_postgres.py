@@ -1,7 +1,8 @@
 """The deployment against real PostgreSQL: migrate once under a lock, the entry script, the replica.
 
-Each test makes fresh databases of its own on the test server and drops them at the end, and
-runs the app in subprocesses, the way containers do.
+Each test makes fresh databases of its own on the server the suite runs on (the one `./bin/test`
+chose: DATABASE_URL's, or the embedded one) and drops them at the end, and runs the app in
+subprocesses, the way containers do.
 """
 
 import json
@@ -33,12 +34,15 @@ pytestmark = pytest.mark.slow
 
 
 def server() -> dict:
-    """Connection parameters of the PostgreSQL server the test suite runs on."""
+    """Connection parameters of the PostgreSQL server the test suite runs on: pytest-django's.
+
+    An embedded server (pgserver) listens on a Unix socket only, named by OPTIONS["host"].
+    """
     s = connection.settings_dict
-    assert s["ENGINE"] == "django.db.backends.postgresql", "these tests need PostgreSQL"
+    options = s.get("OPTIONS", {})
     return {
-        "host": s["HOST"] or "localhost",
-        "port": int(s["PORT"] or 5432),
+        "host": s["HOST"] or options.get("host") or "localhost",
+        "port": int(s["PORT"] or options.get("port") or 5432),
         "user": s["USER"] or "postgres",
         "password": s["PASSWORD"] or "",
     }
@@ -49,6 +53,8 @@ def url_for(name: str, params: dict | None = None) -> str:
     auth = quote(p["user"], safe="")
     if p["password"]:
         auth += f":{quote(p['password'], safe='')}"
+    if p["host"].startswith("/"):  # a socket directory
+        return f"postgres://{auth}@/{name}?host={quote(p['host'])}&port={p['port']}"
     return f"postgres://{auth}@{quote(p['host'], safe='')}:{p['port']}/{name}"
 
 
@@ -183,13 +189,32 @@ def test_migrate_locked_waits_for_the_database_then_fails_clearly():
     assert time.monotonic() - started >= 2
 
 
-def test_migrate_locked_on_sqlite_just_migrates(tmp_path):
-    env = app_env(DATABASE_URL=f"sqlite:///{tmp_path / 'demo.sqlite3'}")
-    result = manage("migrate_locked", env=env)
+@pytest.mark.django_db
+def test_these_tests_use_the_server_the_suite_runs_on():
+    """connect() and url_for() reach the cluster of pytest-django's own connection, never a
+    guessed localhost:5432 (./bin/test may have started an embedded server on a socket)."""
+    sql = "SELECT system_identifier FROM pg_control_system()"
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        suite_cluster = cursor.fetchone()[0]
+    with connect("postgres") as conn:
+        assert conn.execute(sql).fetchone()[0] == suite_cluster
+    name = connection.settings_dict["NAME"]
+    code = (
+        "import django; django.setup(); from django.db import connection\n"
+        f"with connection.cursor() as cursor:\n    cursor.execute({sql!r})\n"
+        "    print(cursor.fetchone()[0])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=app_env(DATABASE_URL=url_for(name), DJANGO_SETTINGS_MODULE="pospro.settings"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
-    assert "Applying accounts.0001_initial" in result.stdout
-    assert "Migration lock" not in result.stdout
-    assert manage("migrate", "--check", env=env).returncode == 0
+    assert int(result.stdout.strip()) == suite_cluster
 
 
 # --- the container entry script ---------------------------------------------------------------
@@ -230,17 +255,20 @@ def test_entrypoint_migrates_then_execs_gunicorn_which_stops_on_sigterm(make_dat
     assert "Shutting down: Master" in stderr
 
 
-def test_entrypoint_runs_a_given_command_instead(tmp_path):
+def test_entrypoint_runs_a_given_command_instead(make_database):
+    name = make_database("oneoff")
     result = subprocess.run(
         [str(ROOT / "deploy" / "entrypoint.sh"), "python", "-c", "import os; print(os.getcwd())"],
-        env=app_env(DATABASE_URL=f"sqlite:///{tmp_path / 'x.sqlite3'}"),
+        env=app_env(DATABASE_URL=url_for(name)),
         capture_output=True,
         text=True,
         timeout=30,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == str(ROOT)
-    assert not (tmp_path / "x.sqlite3").exists(), "no migration for a one-off command"
+    with connect(name) as conn:
+        tables = conn.execute("SELECT to_regclass('django_migrations')").fetchone()[0]
+    assert tables is None, "no migration for a one-off command"
 
 
 # --- the read replica -------------------------------------------------------------------------
@@ -305,9 +333,24 @@ def server_major(name: str) -> int:
         return int(conn.execute("SHOW server_version_num").fetchone()[0]) // 10000
 
 
+def server_bin_dir() -> Path | None:
+    """Where the test server's own programs are (an embedded server brings its own)."""
+    with connect("postgres") as conn:
+        pid = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+        try:
+            return Path(os.readlink(f"/proc/{pid}/exe")).parent
+        except OSError:  # another machine, or not ours to read
+            return None
+
+
 def pg_binary(tool: str, major: int) -> str | None:
     """The server's major version of a PostgreSQL tool (pg_basebackup only copies its own)."""
-    for candidate in (f"/usr/lib/postgresql/{major}/bin/{tool}", shutil.which(tool)):
+    own = server_bin_dir()
+    for candidate in (
+        own and str(own / tool),
+        f"/usr/lib/postgresql/{major}/bin/{tool}",
+        shutil.which(tool),
+    ):
         if candidate and os.access(candidate, os.X_OK):
             version = subprocess.run([candidate, "--version"], capture_output=True, text=True)
             found = re.search(r"\(PostgreSQL\) (\d+)", version.stdout)

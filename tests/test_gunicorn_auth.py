@@ -1,5 +1,5 @@
 """A deactivation reaches every gunicorn worker and thread at the next request, though each
-thread keeps the user snapshots it has read (pospro.cache_batch: copies tracked by Redis)."""
+worker has read the user's cached snapshot before."""
 
 import json
 import urllib.error

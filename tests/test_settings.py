@@ -40,6 +40,21 @@ def test_production_refuses_the_development_secret_key():
     assert "DJANGO_SECRET_KEY" in result.stderr
 
 
+def test_production_needs_a_database_url():
+    """Only the demo (DJANGO_DEBUG on) starts the embedded PostgreSQL when DATABASE_URL is unset."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env={**{k: v for k, v in os.environ.items() if k != "DATABASE_URL"}, **PROD_ENV},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "DATABASE_URL must be set when DJANGO_DEBUG=false" in result.stderr
+    assert not (ROOT / "db.sqlite3").exists()
+
+
 def test_production_settings_values():
     code = (
         "import django; django.setup(); from django.conf import settings as s; "

@@ -12,6 +12,7 @@ If the cache cannot count (Redis down), each process counts on its own (`_LocalC
 
 import math
 import threading
+import time
 
 from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
@@ -38,6 +39,11 @@ _local_counts = _LocalCounts()
 
 
 class FixedWindowRateThrottle(SimpleRateThrottle):
+    def timer(self) -> float:
+        # A method, not DRF's class attribute `timer = time.time`: a frozen clock in tests
+        # replaces that attribute with a plain function, which then gets `self`.
+        return time.time()
+
     def get_rate(self) -> str | None:
         return settings.POSPRO_THROTTLE_RATES.get(self.scope)
 
