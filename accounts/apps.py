@@ -6,7 +6,4 @@ class AccountsConfig(AppConfig):
     name = "accounts"
 
     def ready(self) -> None:
-        from accounts import (  # noqa: F401  (registers the OpenAPI extension, cache signals)
-            schema,
-            signals,
-        )
+        from accounts import schema  # noqa: F401  (registers the OpenAPI extension)

@@ -4,5 +4,6 @@ from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 
 
 class PosProJWTScheme(SimpleJWTScheme):
-    target_class = "accounts.auth.JWTAuthentication"
+    target_class = "rest_framework_simplejwt.authentication.JWTAuthentication"
     name = "jwtAuth"
+    priority = 1  # over drf-spectacular's own extension for the same class

@@ -12,17 +12,34 @@ evicted or expired) is started with `add`, which never overwrites a concurrent b
 only make entries miss. Versions expire after VERSION_TTL, longer than any cached answer lives.
 
 If the cache is down, reads build their answer from the database and writes still succeed.
+A version move that did not reach the cache (Redis unreachable, or silently dropping packets) is
+kept by the process: it is sent again before the process reads the cache, every second in the
+background and, for a management command, before the process exits; until it has arrived, this
+process serves nothing from the cache. So once Redis answers again, no answer the write should
+have replaced is served.
 """
 
+import atexit
+import logging
 import secrets
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 
 from django.core.cache import cache
 from django.db import transaction
 
+logger = logging.getLogger("pospro.cache")
+
 #: How long a version key lives without being moved (longer than any cached answer).
 VERSION_TTL = 3 * 24 * 3600
+#: How long an exiting process keeps trying to deliver its version moves.
+EXIT_WAIT_SECONDS = 60
+RETRY_SECONDS = 1.0
+
+_undelivered: set[str] = set()
+_lock = threading.Lock()
+_retry: threading.Timer | None = None
 
 
 def stamp() -> int:
@@ -30,8 +47,48 @@ def stamp() -> int:
     return time.time_ns() + secrets.randbelow(1_000_000)
 
 
+def _deliver(keys: set[str]) -> bool:
+    """Move the versions and read them back: True when the cache holds the move (or a later one)."""
+    value = stamp()
+    cache.set_many(dict.fromkeys(keys, value), timeout=VERSION_TTL)
+    found = cache.get_many(list(keys))
+    return all(isinstance(found.get(key), int) and found[key] >= value for key in keys)
+
+
 def bump_now(keys: Iterable[str]) -> None:
-    cache.set_many(dict.fromkeys(keys, stamp()), timeout=VERSION_TTL)
+    """Move these version keys now, with any this process could not deliver before."""
+    global _retry
+    with _lock:
+        keys = {*keys, *_undelivered}
+        _undelivered.clear()
+    if not keys or _deliver(keys):
+        return
+    logger.warning("cache: %d version moves not delivered, kept to send again", len(keys))
+    with _lock:
+        _undelivered.update(keys)
+        if _retry is None or not _retry.is_alive() or _retry is threading.current_thread():
+            _retry = threading.Timer(RETRY_SECONDS, bump_now, args=((),))
+            _retry.daemon = True
+            _retry.start()
+
+
+def cache_is_current() -> bool:
+    """Send this process's undelivered version moves again; False while one is still missing
+    from the cache (nothing may be served from it then)."""
+    if not _undelivered:
+        return True
+    bump_now(())
+    return not _undelivered
+
+
+@atexit.register
+def _deliver_before_exit() -> None:
+    """A management command (or a stopping worker) does not end with a move undelivered."""
+    deadline = time.monotonic() + EXIT_WAIT_SECONDS
+    while not cache_is_current() and time.monotonic() < deadline:
+        time.sleep(0.25)
+    if _undelivered:
+        logger.error("cache: %d version moves never delivered", len(_undelivered))
 
 
 def bump_on_commit(keys: Iterable[str]) -> None:
@@ -54,6 +111,8 @@ def _start_missing(found: dict, keys: Sequence[str]) -> bool:
 
 def versions(keys: Sequence[str]) -> dict[str, int] | None:
     """The current versions of these keys; None if the cache is down."""
+    if not cache_is_current():
+        return None
     found = cache.get_many(list(keys))
     return found if _start_missing(found, keys) else None
 
@@ -62,7 +121,7 @@ def cached_bytes(
     key: str, version_keys: Sequence[str], build: Callable[[], bytes], *, ttl: int
 ) -> bytes:
     """The bytes cached under `key` while `version_keys` stand, else `build()` (and cached)."""
-    if ttl <= 0:
+    if ttl <= 0 or not cache_is_current():
         return build()
     found = cache.get_many([key, *version_keys])
     entry = found.pop(key, None)

@@ -26,7 +26,7 @@ from typing import TypeVar
 from django.conf import settings
 from django.core.cache import cache
 
-from pospro.cache import bump_on_commit, versions
+from pospro.cache import bump_on_commit, cache_is_current, versions
 from pospro.clock import business_today
 from pospro.db_router import replica_reads
 from sales.events import day_key
@@ -55,7 +55,7 @@ def cached_report(
     of one branch, or of all branches when branch_id is None."""
     closed = end < business_today()
     ttl = settings.POSPRO_CACHE_TTL
-    if ttl <= 0:  # caching off: nothing is kept
+    if ttl <= 0 or not cache_is_current():  # caching off, or a version move undelivered
         return _compute(compute, replica=closed)
     days = (end - start).days + 1
     keys = [*(day_key(branch_id, start + timedelta(n)) for n in range(days)), LABELS_KEY]

@@ -204,25 +204,6 @@ def test_password_change_revokes_every_refresh_token(api, cashier):
     assert login(api, cashier.email, "Brand-New-Passw0rd!").status_code == 200
 
 
-def test_password_change_works_for_a_snapshot_user(cashier):
-    from django.core.cache import cache
-
-    from accounts.auth import _key
-
-    cache.delete(_key(cashier.pk))
-    client = client_for(cashier)
-    client.get("/api/v1/auth/me")  # caches the snapshot: the next request's user comes from it
-    response = client.post(
-        "/api/v1/auth/password",
-        {"old_password": PASSWORD, "new_password": "Brand-New-Passw0rd!"},
-        format="json",
-    )
-    assert response.status_code == 204
-    user = User.objects.get(pk=cashier.pk)
-    assert user.check_password("Brand-New-Passw0rd!")
-    assert (user.email, user.role) == (cashier.email, cashier.role)
-
-
 def test_password_change_checks_old_and_strength(cashier):
     client = client_for(cashier)
     wrong = client.post(
