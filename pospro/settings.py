@@ -129,11 +129,14 @@ def postgres(url: str) -> dict:
     config["OPTIONS"] = {
         "connect_timeout": 5,
         # JIT compiling costs more than it saves on this app's short queries: it took 1.2 s of
-        # a 1.8 s report on a million order lines (docs/reporting.md).
-        "options": "-c jit=off",
+        # a 1.8 s report on a million order lines (docs/reporting.md). Plans stay custom: a
+        # prepared statement's generic plan cannot see its parameters, and the product search's
+        # (pattern unknown) walked the name index for 140-500 ms where a plan made for the
+        # pattern reads the trigram indexes in 6-12 ms (100,000 products, bench/README.md).
+        "options": "-c jit=off -c plan_cache_mode=force_custom_plan",
         # Parameters bound by the server instead of quoted into the SQL by psycopg in Python,
         # and a statement prepared on its DB_PREPARE_THRESHOLD-th run on a connection (Django
-        # turns psycopg's preparing off unless asked): PostgreSQL then plans it once, not on
+        # turns psycopg's preparing off unless asked): PostgreSQL then parses it once, not on
         # every run (bench/README.md). DB_PREPARE_THRESHOLD=off behind a pooler in
         # transaction mode.
         "server_side_binding": env_bool("DB_SERVER_SIDE_BINDING", True),
@@ -211,7 +214,6 @@ SIMPLE_JWT = {
     "AUTH_HEADER_TYPES": ("Bearer",),
     "USER_ID_FIELD": "id",
     "USER_ID_CLAIM": "user_id",
-    "USER_AUTHENTICATION_RULE": "accounts.auth.user_authentication_rule",
 }
 
 # --- REST framework ---------------------------------------------------------------------------
@@ -223,7 +225,11 @@ POSPRO_THROTTLE_RATES = {
 }
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.auth.JWTAuthentication"],
+    # simplejwt's: the user is read by primary key on every request, so a deactivation, role
+    # or branch change applies at the next request in every worker, whatever the cache does.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework_simplejwt.authentication.JWTAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_THROTTLE_CLASSES": ["pospro.api.throttling.UserRateThrottle"],
     # How many proxies in front of the app append to X-Forwarded-For (nginx in the compose
@@ -273,8 +279,6 @@ POSPRO_PRICES_INCLUDE_VAT = env_bool("POSPRO_PRICES_INCLUDE_VAT", False)
 POSPRO_ALLOW_NEGATIVE_STOCK = env_bool("POSPRO_ALLOW_NEGATIVE_STOCK", False)
 # Read caches (products, reports); 0 turns them off.
 POSPRO_CACHE_TTL = env_int("POSPRO_CACHE_TTL", 300)
-# The user snapshot authentication reads (accounts.auth); every user save replaces it anyway.
-POSPRO_AUTH_SNAPSHOT_TTL = env_int("POSPRO_AUTH_SNAPSHOT_TTL", 300)
 POSPRO_METRICS_TOKEN = os.environ.get("POSPRO_METRICS_TOKEN", "")
 
 # --- Static files -----------------------------------------------------------------------------
