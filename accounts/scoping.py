@@ -21,6 +21,14 @@ def for_user(queryset: QuerySet, user, *, field: str = "branch") -> QuerySet:
     return queryset.filter(**{f"{field}_id": user.branch_id})
 
 
+def branches_for(user) -> QuerySet:
+    """The branches whose rows the user sees: all for admins, their own for everyone else (the
+    back-office's branch filters and pickers offer these)."""
+    if user.role == Role.ADMIN:
+        return Branch.objects.all()
+    return Branch.objects.filter(pk=user.branch_id)  # none for a user without a branch
+
+
 def parse_uuid(value, *, field: str) -> uuid.UUID:
     try:
         return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))

@@ -2,8 +2,11 @@
 
 Stock never changes here except through catalog.services.stock_adjust ("Adjust stock" on a
 product), which writes the movement with the admin user. Product and category edits bump the
-cache versions on commit, like the API's.
+cache versions on commit, like the API's. Stock rows and the ledger are scoped to the user's
+branch (accounts.scoping), like the API; products and categories are the whole chain's.
 """
+
+from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
@@ -15,17 +18,33 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from accounts.models import Branch, Role
+from accounts.admin import BranchScopedAdmin, ScopedRelatedFilter, local_time
+from accounts.models import Branch
+from accounts.scoping import branches_for, for_user
 from catalog import services
 from catalog.cache import invalidate_on_commit
 from catalog.models import MANUAL_REASONS, Category, Product, StockLevel, StockMovement
 from pospro.exceptions import DomainError
 
 
+def vat_percent(rate) -> str:
+    """A VAT rate as people write it: 0.0100 -> '1%', 0.1800 -> '18%', 0.0850 -> '8.5%'."""
+    if rate is None:
+        return ""
+    return f"{format((Decimal(rate) * 100).normalize(), 'f')}%"
+
+
+def stock_label(row) -> str:
+    """A stock row or movement named for a person: 'Cola 330 ml @ IST-01' (product, branch code)."""
+    return f"{row.product.name} @ {row.branch.code}"
+
+
 class StockLevelInline(admin.TabularInline):
-    """Stock per branch, read-only: changes go through "Adjust stock" so the ledger agrees."""
+    """Stock per branch, read-only: changes go through "Adjust stock" so the ledger agrees.
+    A manager sees their own branch's row only."""
 
     model = StockLevel
+    template = "admin/catalog/product/stock_levels.html"
     fields = ["branch", "quantity", "updated_at"]
     readonly_fields = fields
     extra = 0
@@ -33,7 +52,8 @@ class StockLevelInline(admin.TabularInline):
     ordering = ["branch__code"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("branch")
+        levels = super().get_queryset(request).select_related("branch", "product")
+        return for_user(levels, request.user)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -71,7 +91,7 @@ class StockAdjustForm(forms.Form):
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
-    list_display = ["name", "barcode", "sku", "category", "price", "vat_rate", "is_active"]
+    list_display = ["name", "barcode", "sku", "category", "price", "vat", "is_active"]
     list_editable = ["price", "is_active"]
     list_filter = ["category", "is_active"]
     search_fields = ["name", "barcode", "sku"]
@@ -93,6 +113,33 @@ class ProductAdmin(admin.ModelAdmin):
     actions = ["deactivate"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
+    @admin.display(description="VAT", ordering="vat_rate")
+    def vat(self, obj) -> str:
+        return vat_percent(obj.vat_rate)
+
+    def get_fields(self, request, obj=None):
+        """The read-only page (view permission only) shows VAT as a percentage; the form keeps
+        the stored fraction (0.18) that the API takes too."""
+        fields = super().get_fields(request, obj)
+        if self.has_change_permission(request, obj):
+            return fields
+        return [
+            tuple("vat" if f == "vat_rate" else f for f in field)
+            if isinstance(field, tuple)
+            else field
+            for field in fields
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        return readonly if self.has_change_permission(request, obj) else [*readonly, "vat"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if "vat_rate" in form.base_fields:
+            form.base_fields["vat_rate"].help_text = "A fraction: 0.18 is 18%, 0.01 is 1%."
+        return form
+
     def has_delete_permission(self, request, obj=None):
         return False  # soft delete only: orders and the ledger keep referring to products
 
@@ -100,7 +147,9 @@ class ProductAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         invalidate_on_commit([obj.pk])
 
-    @admin.action(description="Deactivate selected products (soft delete)")
+    # permissions=["change"]: Django offers and runs the action only for users with
+    # catalog.change_product, the permission of the change it makes.
+    @admin.action(description="Deactivate selected products (soft delete)", permissions=["change"])
     def deactivate(self, request, queryset):
         for product in queryset:
             services.product_deactivate(product=product)
@@ -121,9 +170,7 @@ class ProductAdmin(admin.ModelAdmin):
         if not self.has_change_permission(request, product):
             raise PermissionDenied
         # Same rule as the API: managers change stock at their own branch only.
-        branches = Branch.objects.order_by("code")
-        if request.user.role != Role.ADMIN:
-            branches = branches.filter(pk=request.user.branch_id)
+        branches = branches_for(request.user).order_by("code")
         form = StockAdjustForm(request.POST or None, branches=branches)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
@@ -152,7 +199,9 @@ class ProductAdmin(admin.ModelAdmin):
             "opts": self.opts,
             "original": product,
             "form": form,
-            "levels": product.stock_levels.select_related("branch").order_by("branch__code"),
+            "levels": for_user(
+                product.stock_levels.select_related("branch").order_by("branch__code"), request.user
+            ),
         }
         return TemplateResponse(request, "admin/catalog/product/adjust_stock.html", context)
 
@@ -191,11 +240,12 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(StockMovement)
-class StockMovementAdmin(admin.ModelAdmin):
-    """The append-only ledger: readable, never added to, changed or deleted here."""
+class StockMovementAdmin(BranchScopedAdmin):
+    """The append-only ledger: readable, never added to, changed or deleted here. A manager
+    lists and opens their own branch's movements only."""
 
     list_display = [
-        "created_at",
+        "created",
         "product",
         "branch",
         "reason",
@@ -204,11 +254,26 @@ class StockMovementAdmin(admin.ModelAdmin):
         "user",
         "order_id",
     ]
-    list_filter = ["reason", "branch"]
+    list_filter = ["reason", ("branch", ScopedRelatedFilter)]
     search_fields = ["product__name", "product__barcode", "note"]
     list_select_related = ["product", "branch", "user"]
     ordering = ["-created_at", "-id"]
     show_full_result_count = False
+    readonly_fields = ["created"]
+
+    @admin.display(description="created at", ordering="created_at")
+    def created(self, obj) -> str:
+        return local_time(obj.created_at)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("product", "branch", "user")
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["subtitle"] = (
+                f"{obj.get_reason_display()} {obj.quantity:+d}, {stock_label(obj)}"
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def has_add_permission(self, request):
         return False

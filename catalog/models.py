@@ -116,7 +116,7 @@ class StockLevel(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.product_id}@{self.branch_id}: {self.quantity}"
+        return f"{self.product.name} @ {self.branch.code}: {self.quantity}"
 
 
 class MovementReason(models.TextChoices):
@@ -184,4 +184,4 @@ class StockMovement(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.reason} {self.quantity:+d} {self.product_id}@{self.branch_id}"
+        return f"{self.reason} {self.quantity:+d} {self.product.name} @ {self.branch.code}"

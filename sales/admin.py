@@ -1,9 +1,14 @@
 """Back-office views of sales: orders are read-only (corrections are refunds or cancellations);
-customers are editable except their account balance, which only sales change."""
+customers are editable except their account balance, which only sales change.
+
+Orders (with their lines, payments and refunds) are scoped to the user's branch like the API's;
+customers are the whole chain's, as in the API.
+"""
 
 from django.contrib import admin
 
-from accounts.scoping import for_user
+from accounts.admin import BranchScopedAdmin, ScopedRelatedFilter, local_time
+from catalog.admin import vat_percent
 from sales import services
 from sales.models import Customer, Order, OrderItem, Payment, Refund
 
@@ -24,9 +29,13 @@ class OrderItemInline(ReadOnlyInline):
     model = OrderItem
     fields = [
         "line_no", "name", "barcode", "quantity", "unit_price", "discount_amount",
-        "vat_rate", "tax_amount", "line_total",
+        "vat", "tax_amount", "line_total",
     ]  # fmt: skip
     readonly_fields = fields
+
+    @admin.display(description="VAT")
+    def vat(self, obj) -> str:
+        return vat_percent(obj.vat_rate)
 
 
 class PaymentInline(ReadOnlyInline):
@@ -37,16 +46,27 @@ class PaymentInline(ReadOnlyInline):
 
 class RefundInline(ReadOnlyInline):
     model = Refund
-    fields = ["created_at", "amount", "tax_amount", "method", "reason", "user"]
+    fields = ["created", "amount", "tax_amount", "method", "reason", "user"]
     readonly_fields = fields
+
+    @admin.display(description="created at")
+    def created(self, obj) -> str:
+        return local_time(obj.created_at)
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(BranchScopedAdmin):
+    """A manager lists and opens their own branch's orders only; another branch's is a 404."""
+
     list_display = [
-        "order_number", "created_at", "branch", "cashier", "customer", "status", "total_amount",
+        "order_number", "created", "branch", "cashier", "customer", "status", "total_amount",
     ]  # fmt: skip
-    list_filter = ["branch", "status", "cashier", ("business_date", admin.DateFieldListFilter)]
+    list_filter = [
+        ("branch", ScopedRelatedFilter),
+        "status",
+        ("cashier", ScopedRelatedFilter),
+        ("business_date", admin.DateFieldListFilter),
+    ]
     search_fields = ["order_number", "customer__name"]
     list_select_related = ["branch", "cashier", "customer"]
     date_hierarchy = "business_date"
@@ -59,8 +79,9 @@ class OrderAdmin(admin.ModelAdmin):
     ]  # fmt: skip
     fields = readonly_fields
 
-    def get_queryset(self, request):
-        return for_user(super().get_queryset(request), request.user)
+    @admin.display(description="created at", ordering="created_at")
+    def created(self, obj) -> str:
+        return local_time(obj.created_at)
 
     def has_add_permission(self, request):
         return False
@@ -74,11 +95,15 @@ class OrderAdmin(admin.ModelAdmin):
 
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
-    list_display = ["name", "email", "phone", "balance", "is_active", "created_at"]
+    list_display = ["name", "email", "phone", "balance", "is_active", "created"]
     list_filter = ["is_active"]
     search_fields = ["name", "email", "phone", "tax_number"]
     fields = ["name", "email", "phone", "tax_number", "notes", "balance", "is_active"]
     readonly_fields = ["balance", "is_active"]
+
+    @admin.display(description="created at", ordering="created_at")
+    def created(self, obj) -> str:
+        return local_time(obj.created_at)
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -1,34 +1,21 @@
 """The back-office in a real browser: Debian's Chromium driven by Playwright against the live
-server, on seed_demo data. Screenshots land in test-output/ (look at them).
-
-Skipped only outside CI when /usr/bin/chromium is missing; under CI it fails instead (.ci/run
-installs Chromium first).
+server, on seed_demo data (backoffice.tests.browser). Screenshots land in test-output/ (look at
+them). The pages run under the Content-Security-Policy: any console error (a CSP violation is
+one) fails the test.
 """
 
-import os
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 
 from accounts.models import User
+from backoffice.tests.browser import OUT, chromium_browser, watch_errors
 from catalog.models import StockLevel
 from pospro.clock import business_today
 from reporting import selectors
 from sales import services
-from tests.helpers import ROOT
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-OUT = ROOT / "test-output"
 PASSWORD = "PosPro-Demo-2025!"
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
@@ -36,21 +23,8 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 @pytest.fixture(scope="module")
 def chromium():
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is missing: apt-get install -y chromium")
-        pytest.skip("no /usr/bin/chromium (apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an event loop on this thread; the test's own ORM calls are
-    # still plain synchronous code (the live server answers from its own thread).
-    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=ARGS
-        )
+    with chromium_browser() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -90,6 +64,7 @@ def test_manager_opens_the_dashboard_from_the_admin(chromium, live_server, demo)
     expected = selectors.sales_total(start=today, end=today, branch_id=demo.pk)
     assert expected.orders >= 3
     page = chromium.new_page(viewport={"width": 1440, "height": 900})
+    errors = watch_errors(page)
     try:
         log_in(page, live_server.url, "manager@pospro.local")
         # The admin index: the dashboard link, and the models a manager may view.
@@ -113,9 +88,13 @@ def test_manager_opens_the_dashboard_from_the_admin(chromium, live_server, demo)
         assert page.locator("#dash-low-stock").is_visible()
         page.screenshot(path=str(OUT / "dashboard-manager.png"), full_page=True)
         other = "00000000-0000-4000-8000-000000000000"
-        assert page.goto(f"{live_server.url}/admin/dashboard/?branch={other}").status == 403
+        refused = page.goto(f"{live_server.url}/admin/dashboard/?branch={other}")
+        assert refused.status == 403
+        assert refused.headers["content-type"].startswith("text/html"), "an admin page, not JSON"
+        assert page.locator("h1").inner_text() == "Permission denied"
     finally:
         page.close()
+    assert errors == [f"403 {live_server.url}/admin/dashboard/?branch={other}"]
 
 
 def test_admin_filters_the_dashboard_by_branch(chromium, live_server, demo):
@@ -123,6 +102,7 @@ def test_admin_filters_the_dashboard_by_branch(chromium, live_server, demo):
     requests = []
     page = chromium.new_page(viewport={"width": 1440, "height": 900})
     page.on("request", lambda request: requests.append(request.url))
+    errors = watch_errors(page)
     try:
         log_in(page, live_server.url, "admin@pospro.local")
         page.goto(f"{live_server.url}/admin/dashboard/")
@@ -138,3 +118,4 @@ def test_admin_filters_the_dashboard_by_branch(chromium, live_server, demo):
         page.close()
     assert requests
     assert all(url.startswith(live_server.url) for url in requests), requests
+    assert errors == [], "the branch picker's script runs under the CSP"
