@@ -28,7 +28,8 @@ from catalog.cache import invalidate_on_commit
 from catalog.exceptions import InsufficientStock
 from catalog.models import Category, MovementReason, Product, StockLevel, StockMovement
 from catalog.selectors import product_stock
-from pospro.exceptions import Conflict, ValidationFailed
+from pospro.exceptions import Conflict, ValidationFailed, field_error
+from pospro.limits import INT_MAX, INT_MIN
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,24 @@ def _apply(*, changes, reason, user, order_id, note, allow_negative) -> list[Sto
         count = len(errors)
         raise InsufficientStock(
             f"Not enough stock for {count} item{'s' if count != 1 else ''}.", errors=errors
+        )
+    out_of_range = {
+        key
+        for key, total in delta.items()
+        if not INT_MIN <= levels[key].quantity + total <= INT_MAX
+    }
+    if out_of_range:  # the column is a PostgreSQL integer: past it the level would wrap or fail
+        raise ValidationFailed.of(
+            [
+                field_error(
+                    change.field,
+                    "out_of_range",
+                    f"The stock would be {levels[key].quantity + delta[key]}, outside the "
+                    f"range of a stock level ({INT_MIN}..{INT_MAX}).",
+                )
+                for change in changes
+                if (key := (change.product_id, change.branch_id)) in out_of_range
+            ]
         )
 
     # One UPDATE for every row, relative to the locked value, whatever the line count.

@@ -5,11 +5,16 @@ discount (pro rata to the lines' amounts after their own discounts, the cents re
 last line); tax = round(net x rate) with VAT-exclusive prices, or round(net - net / (1 + rate))
 with VAT-inclusive prices. Every rounding is ROUND_HALF_UP to the cent, per line, so the order's
 totals are exact sums of its lines.
+
+Every amount an order stores is a DecimalField(12, 2): `price_order` refuses a cart whose line or
+order amounts would not fit (400 `amount_too_large`, naming the limit) before anything is written.
 """
 
 from dataclasses import dataclass
 from decimal import Decimal
 
+from pospro.exceptions import ValidationFailed, field_error
+from pospro.limits import MAX_AMOUNT
 from pospro.money import ZERO, quantize
 
 
@@ -112,7 +117,40 @@ def price_order(
     discount = sum((p.discount for p in priced), ZERO)
     tax = sum((p.tax for p in priced), ZERO)
     total = subtotal - discount + (ZERO if prices_include_vat else tax)
-    return PricedOrder(lines=priced, subtotal=subtotal, discount=discount, tax=tax, total=total)
+    order = PricedOrder(lines=priced, subtotal=subtotal, discount=discount, tax=tax, total=total)
+    check_amounts(order)
+    return order
+
+
+def amount_too_large(field: str | None, what: str, amount: Decimal) -> dict:
+    return field_error(
+        field,
+        "amount_too_large",
+        f"{what} {amount} exceeds {MAX_AMOUNT}, the largest amount PosPro stores.",
+    )
+
+
+def check_amounts(order: PricedOrder) -> None:
+    """Refuse an order any of whose stored amounts is past MAX_AMOUNT (DecimalField(12, 2)):
+    each line's gross, discount, net, tax and total, then the order's sums."""
+    errors = [
+        amount_too_large(f"items[{index}]", "The line amount", amount)
+        for index, line in enumerate(order.lines)
+        if (amount := max(line.gross, line.discount, line.net, line.tax, line.total)) > MAX_AMOUNT
+    ]
+    if not errors:
+        errors = [
+            amount_too_large(None, f"The order {name}", amount)
+            for name, amount in (
+                ("subtotal", order.subtotal),
+                ("discount", order.discount),
+                ("tax", order.tax),
+                ("total", order.total),
+            )
+            if amount > MAX_AMOUNT
+        ]
+    if errors:
+        raise ValidationFailed.of(errors)
 
 
 def refund_line(

@@ -5,12 +5,19 @@ from rest_framework import serializers
 
 from catalog.models import MANUAL_REASONS, Category, Product, StockMovement
 from pospro.api.pagination import PageParamsSerializer
+from pospro.api.schema import BlankableURLField
+from pospro.limits import INT_MAX
 
 _CODE_VALIDATOR = RegexValidator(r"^[^/\s]+$", "Must not contain spaces or slashes.")
 
 
 def _money(**kwargs) -> serializers.DecimalField:
     return serializers.DecimalField(max_digits=12, decimal_places=2, **kwargs)
+
+
+def _count(**kwargs) -> serializers.IntegerField:
+    """A stock count or level: a PostgreSQL `integer` that may not be negative."""
+    return serializers.IntegerField(min_value=0, max_value=INT_MAX, **kwargs)
 
 
 # --- Output -----------------------------------------------------------------------------------
@@ -32,6 +39,7 @@ class ProductSerializer(serializers.ModelSerializer):
             "(admin without a branch) the sum over all branches."
         ),
     )
+    image_url = BlankableURLField(read_only=True, help_text='"" when the product has no image.')
     updated_at = serializers.DateTimeField(
         source="changed_at",
         read_only=True,
@@ -187,17 +195,15 @@ class ProductInputSerializer(serializers.Serializer):
         required=False,
         help_text="A fraction: 0 <= rate < 1, at most 4 decimals (0.18).",
     )
-    critical_stock_level = serializers.IntegerField(min_value=0, required=False)
-    image_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
+    critical_stock_level = _count(required=False)
+    image_url = BlankableURLField(
+        max_length=500, required=False, allow_blank=True, help_text='"" for no image.'
+    )
     is_active = serializers.BooleanField(required=False)
 
 
 class ProductCreateInputSerializer(ProductInputSerializer):
-    stock = serializers.IntegerField(
-        min_value=0,
-        required=False,
-        help_text="Initial stock, recorded as an `initial` movement.",
-    )
+    stock = _count(required=False, help_text="Initial stock, recorded as an `initial` movement.")
     branch_id = serializers.UUIDField(
         required=False,
         allow_null=True,
@@ -209,6 +215,8 @@ class ProductUpdateInputSerializer(ProductInputSerializer):
     stock = serializers.IntegerField(
         required=False,
         allow_null=True,
+        min_value=-INT_MAX,
+        max_value=INT_MAX,
         help_text=(
             "Read-only: the current stock at the context branch is accepted and ignored, "
             "another value is refused (use PATCH /products/{id}/stock)."
@@ -218,11 +226,15 @@ class ProductUpdateInputSerializer(ProductInputSerializer):
 
 class StockAdjustInputSerializer(serializers.Serializer):
     quantity = serializers.IntegerField(
-        required=False, help_text="Signed change, not 0. Send this or `new_stock`."
+        required=False,
+        min_value=-INT_MAX,
+        max_value=INT_MAX,
+        help_text=(
+            "Signed change, not 0. Send this or `new_stock`. The resulting stock may not exceed "
+            f"{INT_MAX}."
+        ),
     )
-    new_stock = serializers.IntegerField(
-        required=False, min_value=0, help_text="Absolute count. Send this or `quantity`."
-    )
+    new_stock = _count(required=False, help_text="Absolute count. Send this or `quantity`.")
     reason = serializers.ChoiceField(choices=[(r.value, r.label) for r in MANUAL_REASONS])
     note = serializers.CharField(required=False, allow_blank=True, max_length=1000, default="")
     branch_id = serializers.UUIDField(
@@ -244,14 +256,13 @@ class StockTransferInputSerializer(serializers.Serializer):
     product_id = serializers.UUIDField()
     from_branch_id = serializers.UUIDField()
     to_branch_id = serializers.UUIDField()
-    quantity = serializers.IntegerField(min_value=1)
+    quantity = serializers.IntegerField(min_value=1, max_value=INT_MAX)
     note = serializers.CharField(required=False, allow_blank=True, max_length=1000, default="")
 
 
 class LowStockParamsSerializer(PageParamsSerializer):
-    threshold = serializers.IntegerField(
+    threshold = _count(
         required=False,
-        min_value=0,
         help_text="List stock <= this; default each product's critical_stock_level.",
     )
 

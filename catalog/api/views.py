@@ -161,7 +161,8 @@ class ProductViewSet(viewsets.GenericViewSet):
         summary="Scan lookup: the active product with this exact barcode",
         tags=["products"],
     )
-    @action(detail=False, url_path=r"barcode/(?P<barcode>[^/]+)", filter_backends=[])
+    # No NUL in a barcode (PostgreSQL text cannot hold one): `abc%00` is a 404, not a 500.
+    @action(detail=False, url_path=r"barcode/(?P<barcode>[^/\x00]+)", filter_backends=[])
     def barcode(self, request, barcode: str):
         def build() -> bytes:
             product = self.get_queryset().filter(is_active=True, barcode=barcode).first()

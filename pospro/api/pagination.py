@@ -6,10 +6,13 @@ from rest_framework.response import Response
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
+#: The largest `skip`: no list holds more rows than a 32-bit count, and past PostgreSQL's
+#: 64-bit OFFSET a skip would be a 500 instead of a 400.
+MAX_SKIP = 2**31 - 1
 
 
 class PageParamsSerializer(serializers.Serializer):
-    skip = serializers.IntegerField(min_value=0, default=0)
+    skip = serializers.IntegerField(min_value=0, max_value=MAX_SKIP, default=0)
     limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, default=DEFAULT_LIMIT)
 
 
@@ -51,8 +54,8 @@ class SkipLimitPagination(BasePagination):
                 "name": "skip",
                 "required": False,
                 "in": "query",
-                "description": "Number of items to skip (>= 0).",
-                "schema": {"type": "integer", "minimum": 0, "default": 0},
+                "description": f"Number of items to skip, 0..{MAX_SKIP}.",
+                "schema": {"type": "integer", "minimum": 0, "maximum": MAX_SKIP, "default": 0},
             },
             {
                 "name": "limit",
