@@ -25,6 +25,16 @@ def business_today() -> date:
     return local(timezone.now()).date()
 
 
+#: The earliest business day any date parameter may name: earlier dates are typing mistakes or
+#: probes, and reading back to year 1 took minutes and a cache key per day.
+EARLIEST_DAY = date(2000, 1, 1)
+
+
+def latest_day() -> date:
+    """The latest business day a date parameter may name: the end of next year (business-local)."""
+    return date(business_today().year + 1, 12, 31)
+
+
 def day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
     """[start, end) in UTC-aware datetimes covering business days first..last inclusive."""
     zone = business_tz()

@@ -1,10 +1,17 @@
 import re
 from datetime import date
 
+from django.conf import settings
 from rest_framework import serializers
 
-MAX_PERIOD_DAYS = 731
+from pospro.clock import EARLIEST_DAY, latest_day, resolve_period
+from reporting.selectors import month_end
+
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+DAYS_HELP = (
+    f"Business days from {EARLIEST_DAY} to the end of next year; a period spans at most "
+    "POSPRO_REPORT_MAX_DAYS days (366 by default)."
+)
 
 
 def money_field(**kwargs):
@@ -32,28 +39,52 @@ class BranchMixin(serializers.Serializer):
     branch_id = serializers.UUIDField(required=False, help_text=BRANCH_HELP)
 
 
+class BusinessDayField(serializers.DateField):
+    """A business day from EARLIEST_DAY to the end of next year: a bounded number of days to
+    read, and comparison periods (a week or a month before) that stay computable."""
+
+    def to_internal_value(self, value) -> date:
+        day = super().to_internal_value(value)
+        if not EARLIEST_DAY <= day <= latest_day():
+            raise serializers.ValidationError(
+                f"Must be between {EARLIEST_DAY} and {latest_day()}.", code="out_of_range"
+            )
+        return day
+
+
 class PeriodQuerySerializer(serializers.Serializer):
-    start_date = serializers.DateField(
+    """start_date..end_date with their defaults applied, so the span is checked on the period
+    actually read (`?start_date=2000-01-01` alone runs to today)."""
+
+    start_date = BusinessDayField(
         required=False,
         help_text="First business day, inclusive. Default: end_date, or today when both are "
         "missing.",
     )
-    end_date = serializers.DateField(
+    end_date = BusinessDayField(
         required=False,
         help_text="Last business day, inclusive. Default: today (start_date's day if that is "
-        f"later). A period spans at most {MAX_PERIOD_DAYS} days.",
+        f"later). {DAYS_HELP}",
     )
 
     def validate(self, attrs):
-        start, end = attrs.get("start_date"), attrs.get("end_date")
-        if start and end:
-            if start > end:
-                raise serializers.ValidationError({"end_date": "Must not be before start_date."})
-            if (end - start).days >= MAX_PERIOD_DAYS:
-                raise serializers.ValidationError(
-                    {"end_date": f"A period spans at most {MAX_PERIOD_DAYS} days."}
-                )
-        return attrs
+        start, end = resolve_period(attrs.get("start_date"), attrs.get("end_date"))
+        if start > end:
+            raise serializers.ValidationError({"end_date": "Must not be before start_date."})
+        limit = settings.POSPRO_REPORT_MAX_DAYS
+        span = (end - start).days + 1
+        if span > limit:
+            # Name the field the caller gave: end_date defaulted to today is start_date's fault.
+            field = "end_date" if "end_date" in attrs else "start_date"
+            raise serializers.ValidationError(
+                {
+                    field: serializers.ErrorDetail(
+                        f"A period spans at most {limit} days; this one spans {span}.",
+                        code="period_too_long",
+                    )
+                }
+            )
+        return {**attrs, "start_date": start, "end_date": end}
 
 
 class StatsQuerySerializer(BranchMixin, PeriodQuerySerializer):
@@ -61,24 +92,37 @@ class StatsQuerySerializer(BranchMixin, PeriodQuerySerializer):
 
 
 class DailyQuerySerializer(CsvFormatMixin, BranchMixin):
-    date = serializers.DateField(required=False, help_text="Business day; default today.")
+    date = BusinessDayField(
+        required=False,
+        help_text=f"Business day; default today. From {EARLIEST_DAY} to the end of next year.",
+    )
 
 
 class WeeklyQuerySerializer(CsvFormatMixin, BranchMixin):
-    end_date = serializers.DateField(
-        required=False, help_text="Last of the 7 business days; default today."
+    end_date = BusinessDayField(
+        required=False,
+        help_text="Last of the 7 business days; default today. From "
+        f"{EARLIEST_DAY} to the end of next year.",
     )
 
 
 class MonthlyQuerySerializer(CsvFormatMixin, BranchMixin):
     month = serializers.CharField(
-        required=False, help_text="`YYYY-MM`, a business-local month; default this month."
+        required=False,
+        help_text="`YYYY-MM`, a business-local month; default this month. From "
+        f"{EARLIEST_DAY:%Y-%m} to December of next year.",
     )
 
     def validate_month(self, value) -> date:
         if not _MONTH.match(value):
             raise serializers.ValidationError("Must be a month as YYYY-MM.")
-        return date(int(value[:4]), int(value[5:]), 1)
+        first = date(int(value[:4]), int(value[5:]), 1)
+        if first < EARLIEST_DAY or month_end(first) > latest_day():
+            raise serializers.ValidationError(
+                f"Must be between {EARLIEST_DAY:%Y-%m} and {latest_day():%Y-%m}.",
+                code="out_of_range",
+            )
+        return first
 
 
 class ProductsQuerySerializer(CsvFormatMixin, BranchMixin, PeriodQuerySerializer):

@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from accounts.permissions import IsAdmin, IsManagerOrAdmin
 from accounts.scoping import branch_filter
 from pospro.api.schema import ProblemSerializer
-from pospro.clock import business_today, resolve_period
+from pospro.clock import business_today
 from reporting import selectors
 from reporting.api import serializers as s
 from reporting.api.csv import CSVRenderer, CsvTable, ReportNegotiation
@@ -22,10 +22,18 @@ from reporting.cache import cached_report
 
 PROBLEMS = {
     (400, "application/problem+json"): OpenApiResponse(
-        ProblemSerializer, description="Invalid parameter (`validation_error`)."
+        ProblemSerializer,
+        description="Invalid parameter (`validation_error`), including a day before "
+        "2000-01-01 or after the end of next year, or a period longer than "
+        "POSPRO_REPORT_MAX_DAYS days (366 by default); `errors` names the field.",
     ),
     (404, "application/problem+json"): OpenApiResponse(
         ProblemSerializer, description="Admins: `branch_id` names no branch (`not_found`)."
+    ),
+    (503, "application/problem+json"): OpenApiResponse(
+        ProblemSerializer,
+        description="The database query ran longer than POSPRO_DB_STATEMENT_TIMEOUT_MS and was "
+        "cancelled (`statement_timeout`); try again later or a shorter period.",
     ),
 }
 CSV_RESPONSE = OpenApiResponse(
@@ -63,8 +71,9 @@ class ReportView(APIView):
     selector: Callable[..., dict]
 
     def arguments(self, data: dict, branch_id) -> tuple[dict, date, date]:
-        """(selector arguments, first and last business day read); a period by default."""
-        start, end = resolve_period(data.get("start_date"), data.get("end_date"))
+        """(selector arguments, first and last business day read); a period by default, its
+        defaults already applied and its bounds checked by PeriodQuerySerializer."""
+        start, end = data["start_date"], data["end_date"]
         return {"start": start, "end": end, "branch_id": branch_id}, start, end
 
     def table(self, body: dict) -> CsvTable:

@@ -7,14 +7,16 @@ from datetime import date
 import pytest
 from django.core.cache import cache, caches
 from django.db import connection
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from freezegun import freeze_time
 
 from conftest import client_for
+from pospro.cache import VERSION_TTL
 from pospro.tests.test_ops import UNREACHABLE_REDIS
 from reporting import cache as report_cache
 from reporting.tests.helpers import at, cancel, refund, sell
+from sales.tests.helpers import cash, order_body, post_order
 
 pytestmark = pytest.mark.django_db
 
@@ -128,3 +130,39 @@ def test_reports_answer_from_the_database_when_redis_is_down(shop):
         assert caches["default"].get("x", "fallback") == "fallback"
         assert revenue(shop.manager, "/api/v1/reports/daily") == 98.0
         assert revenue(shop.manager, "/api/v1/reports/daily") == 98.0
+
+
+def test_every_key_a_report_read_and_a_sale_leave_expires(
+    shop, admin_user, django_capture_on_commit_callbacks
+):
+    """Version keys live VERSION_TTL at most, cached answers their TTL: nothing a read or a
+    write leaves in Redis stays forever (a probe once left 740,208 keys without expiry)."""
+    with freeze_time(at(TODAY)):
+        for path in (
+            "/api/v1/reports/daily",
+            "/api/v1/reports/weekly",
+            "/api/v1/reports/monthly?month=2026-01",
+            "/api/v1/reports/products?start_date=2026-01-01",
+            "/api/v1/reports/cashiers?start_date=2026-02-01",
+            "/api/v1/reports/branches?start_date=2026-02-01",
+            "/api/v1/orders/stats",
+        ):
+            assert client_for(admin_user).get(path).status_code == 200
+        browser = Client()
+        browser.force_login(shop.manager)
+        assert browser.get("/admin/dashboard/").status_code == 200
+        with django_capture_on_commit_callbacks(execute=True):
+            response = post_order(
+                client_for(shop.cashier), order_body((shop.tea, 1), payments=cash("11.00"))
+            )
+        assert response.status_code == 201, response.json()
+        with django_capture_on_commit_callbacks(execute=True):
+            shop.tea.name = "Green tea"
+            shop.tea.save()
+    keys = cache.keys("*")
+    assert any(key.startswith("sales:v:") for key in keys)
+    assert report_cache.LABELS_KEY in keys
+    assert any(key.startswith("report:") for key in keys)
+    forever = [key for key in keys if cache.ttl(key) is None]
+    assert forever == []
+    assert all(0 < cache.ttl(key) <= VERSION_TTL for key in keys)
