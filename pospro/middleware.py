@@ -1,4 +1,5 @@
-"""Request id, request log, body size limit, and problem+json for errors raised outside DRF."""
+"""Request id, request log, no-store on API answers, body size limit, and problem+json for
+errors raised outside DRF."""
 
 import logging
 import re
@@ -7,6 +8,7 @@ import uuid
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control
 
 from pospro.api.problems import problem_response
 from pospro.logging import request_id_var
@@ -45,6 +47,24 @@ class RequestIdMiddleware:
             return response
         finally:
             request_id_var.reset(token)
+
+
+class ApiNoStoreMiddleware:
+    """`Cache-Control: no-store` on every /api/v1/ answer that sets no Cache-Control itself.
+
+    API answers carry tokens (auth) or personal and business data (customers, orders, reports):
+    no browser or shared cache may keep them. One rule for the whole API, errors included, so a
+    new endpoint cannot forget it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.path.startswith("/api/v1/") and not response.has_header("Cache-Control"):
+            patch_cache_control(response, no_store=True)
+        return response
 
 
 class BodySizeLimitMiddleware:

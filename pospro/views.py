@@ -70,7 +70,8 @@ def ready(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def metrics(request: HttpRequest) -> HttpResponse:
-    """Prometheus text; protected by POSPRO_METRICS_TOKEN when it is set."""
+    """Prometheus text; protected by POSPRO_METRICS_TOKEN when it is set. Without a token it is
+    open only where POSPRO_METRICS_PUBLIC says so (by default: in development)."""
     token = settings.POSPRO_METRICS_TOKEN
     if token:
         sent = request.headers.get("Authorization", "")
@@ -78,6 +79,13 @@ def metrics(request: HttpRequest) -> HttpResponse:
             response = problem_response(401, "not_authenticated", "Metrics token required.")
             response["WWW-Authenticate"] = 'Bearer realm="metrics"'
             return response
+    elif not settings.POSPRO_METRICS_PUBLIC:
+        return problem_response(
+            403,
+            "permission_denied",
+            "Metrics are closed: set POSPRO_METRICS_TOKEN, or POSPRO_METRICS_PUBLIC=true on a "
+            "private network.",
+        )
     response = ExportToDjangoView(request)
     response.content = response.content + render_gauges().encode()
     return response

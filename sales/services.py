@@ -26,6 +26,7 @@ from catalog.models import MovementReason, Product
 from catalog.services import StockChange, stock_apply
 from pospro.clock import business_today, local
 from pospro.exceptions import Conflict, Forbidden, NotFound, ValidationFailed, field_error
+from pospro.limits import MAX_AMOUNT
 from pospro.money import ZERO, quantize
 from sales import events, metrics, rollup
 from sales.exceptions import IdempotencyInProgress, IdempotencyKeyMismatch
@@ -41,7 +42,7 @@ from sales.models import (
     Refund,
     RefundItem,
 )
-from sales.pricing import LineInput, PricedOrder, price_order, refund_line
+from sales.pricing import LineInput, PricedOrder, amount_too_large, price_order, refund_line
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
 
@@ -166,6 +167,13 @@ def _check_payments(
     paid = sum((p.amount for p in payments), ZERO)
     if not payments and not required:
         return [], ZERO, ZERO
+    if paid > MAX_AMOUNT:  # the order's paid_amount is a DecimalField(12, 2) too
+        raise ValidationFailed.of([amount_too_large("payments", "The amount paid", paid)])
+    credit = sum((p.amount for p in payments if p.method == PaymentMethod.CREDIT), ZERO)
+    if customer is not None and customer.balance + credit > MAX_AMOUNT:
+        raise ValidationFailed.of(
+            [amount_too_large("payments", "The customer's balance", customer.balance + credit)]
+        )
     if paid < total:
         raise ValidationFailed.field(
             "payments", "insufficient_payment", f"Paid {paid}, total {total}: {total - paid} short."
@@ -237,10 +245,16 @@ def format_order_number(day, number: int) -> str:
     return f"ORD-{day:%Y%m%d}-{number:03d}"
 
 
+def _finish_sale(order: Order, items: list[OrderItem], payments: list[Payment]) -> None:
+    """Write the rows every sale of the day shares, last: the rollups, then the order's number.
+    They stay locked from here to commit, so a sale holds them as briefly as it can."""
+    rollup.record_sale(order, items, payments)
+    _take_order_number(order)
+
+
 def _take_order_number(order: Order) -> None:
-    """Give the order the next number of its business day. The counter row stays locked from
-    here to commit, so a sale takes it last, once everything else is written: numbers are
-    unique and, as a rollback returns the number, gap-free."""
+    """Give the order the next number of its business day: numbers are unique and, as a
+    rollback returns the number, gap-free."""
     day = order.business_date
     counter, _ = OrderSequence.objects.select_for_update().get_or_create(day=day)
     counter.last += 1
@@ -252,13 +266,16 @@ def _take_order_number(order: Order) -> None:
 @transaction.atomic
 def order_create(*, actor: User, order_id: UUID | None = None, **quote_args) -> Order:
     """Write the quoted order, its lines, payments and stock movements, all or nothing."""
-    order = _create_order(actor=actor, order_id=order_id, **quote_args)
-    _take_order_number(order)
+    order, items, payments = _create_order(actor=actor, order_id=order_id, **quote_args)
+    _finish_sale(order, items, payments)
     return order
 
 
-def _create_order(*, actor: User, order_id: UUID | None, **quote_args) -> Order:
-    """Everything of order_create but the order's number, in the caller's transaction."""
+def _create_order(
+    *, actor: User, order_id: UUID | None, **quote_args
+) -> tuple[Order, list[OrderItem], list[Payment]]:
+    """Everything of order_create but the rows it shares with every sale of the day (rollups,
+    number: `_finish_sale`), in the caller's transaction."""
     order_id = order_id or uuid4()
     quote = order_quote(actor=actor, **quote_args)
     priced = quote.priced
@@ -338,10 +355,9 @@ def _create_order(*, actor: User, order_id: UUID | None, **quote_args) -> Order:
     credit = sum((p.applied_amount for p in payments if p.method == PaymentMethod.CREDIT), ZERO)
     if credit:
         Customer.objects.filter(pk=quote.customer.pk).update(balance=F("balance") + credit)
-    rollup.record_sale(order, items, payments)
     metrics.order_created_on_commit(order, payments)
     events.sales_changed_on_commit(order.branch_id, order.business_date)
-    return order
+    return order, items, payments
 
 
 # --- Idempotency ------------------------------------------------------------------------------
@@ -400,10 +416,10 @@ def order_place(
                     "This Idempotency-Key was used with a different request body."
                 )
             return PlacedOrder(existing.response_status, existing.response_body, True)
-        order = _create_order(actor=actor, **order_args)
-        # Rendered before the order number is taken, which locks the day's counter to commit.
+        order, items, payments = _create_order(actor=actor, **order_args)
+        # Rendered before the shared rows are written: they stay locked to commit.
         body = json.loads(json.dumps(render(order), cls=JSONEncoder))
-        _take_order_number(order)
+        _finish_sale(order, items, payments)
         body["order_number"] = order.order_number
         IdempotencyKey.objects.create(
             user=actor,
@@ -445,6 +461,47 @@ def refund_method_for(payment_methods: Iterable[str]) -> str:
     all used one, else cash."""
     methods = set(payment_methods)
     return methods.pop() if len(methods) == 1 else PaymentMethod.CASH
+
+
+def _account_owed(order: Order, payments: list[Payment]) -> Decimal:
+    """What the customer still owes on account for this order: its credit tender less what
+    earlier refunds gave back to the account, and never more than the balance (the customer
+    may have paid the debt off since). Locks the customer's row."""
+    credit = sum((p.applied_amount for p in payments if p.method == PaymentMethod.CREDIT), ZERO)
+    if order.customer_id is None or credit == ZERO:
+        return ZERO
+    returned = sum(
+        order.refunds.filter(method=PaymentMethod.CREDIT).values_list("amount", flat=True), ZERO
+    )
+    balance = Customer.objects.select_for_update().get(pk=order.customer_id).balance
+    return max(min(credit - returned, balance), ZERO)
+
+
+def _refund_method(order: Order, amount: Decimal, method: str | None) -> str:
+    """A refund reduces what is owed before it pays anything out.
+
+    While any of the order's credit is still owed, the whole refund goes to the customer's
+    account (method `credit`): one refund has one method, so a refund larger than the debt
+    leaves the excess on the account in the customer's favour; asking for another method is
+    refused. Once nothing is owed, the refund is paid out by the method asked for, by default
+    the order's one non-credit method, else cash.
+    """
+    payments = list(order.payments.all())
+    owed = _account_owed(order, payments)
+    if owed > ZERO:
+        if method not in (None, PaymentMethod.CREDIT):
+            raise ValidationFailed.field(
+                "method",
+                "credit_owed",
+                f"{owed} of this order's credit is still owed on account, so the refund of "
+                f"{amount} goes to the account first: use method credit or leave it out.",
+            )
+        return PaymentMethod.CREDIT
+    if method is None:
+        return refund_method_for(p.method for p in payments if p.method != PaymentMethod.CREDIT)
+    if method == PaymentMethod.CREDIT and order.customer_id is None:
+        raise ValidationFailed.field("method", "customer_required", "The order has no customer.")
+    return method
 
 
 @transaction.atomic
@@ -510,15 +567,22 @@ def order_refund(
     if errors:
         raise ValidationFailed.of(errors)
 
-    method = method or refund_method_for(order.payments.values_list("method", flat=True))
-    if method == PaymentMethod.CREDIT and order.customer_id is None:
-        raise ValidationFailed.field("method", "customer_required", "The order has no customer.")
+    total = sum((line[2] for line in lines), ZERO)
+    # Stock before the customer's row, as a sale takes them: the two cannot deadlock.
+    stock_apply(
+        changes=[StockChange(item.product_id, order.branch_id, qty) for item, qty, _, _ in lines],
+        reason=MovementReason.RETURN,
+        user=actor,
+        order_id=order.pk,
+        note=reason,
+    )
+    method = _refund_method(order, total, method)
 
     now = timezone.now()
     moment = local(now)
     refund = Refund.objects.create(
         order=order,
-        amount=sum((line[2] for line in lines), ZERO),
+        amount=total,
         tax_amount=sum((line[3] for line in lines), ZERO),
         method=method,
         reason=reason,
@@ -532,13 +596,6 @@ def order_refund(
             RefundItem(refund=refund, order_item=item, quantity=qty, amount=amount, tax_amount=tax)
             for item, qty, amount, tax in lines
         ]
-    )
-    stock_apply(
-        changes=[StockChange(item.product_id, order.branch_id, qty) for item, qty, _, _ in lines],
-        reason=MovementReason.RETURN,
-        user=actor,
-        order_id=order.pk,
-        note=reason,
     )
     if method == PaymentMethod.CREDIT:
         Customer.objects.filter(pk=order.customer_id).update(balance=F("balance") - refund.amount)

@@ -97,6 +97,11 @@ def test_api_containers_are_the_same_image_wired_to_the_stack(compose, env_examp
     assert env["REDIS_URL"].startswith("redis://redis:6379/")
     assert set(API_SERVICES) <= set(env["DJANGO_ALLOWED_HOSTS"].split(","))
     assert env["FORWARDED_ALLOW_IPS"] == "*"
+    # nginx, the one proxy, sets X-Forwarded-For (overwriting what the client sent): the API
+    # takes the address nginx saw for throttles and logs.
+    assert env["POSPRO_TRUSTED_PROXIES"] == "1"
+    locations = (ROOT / "deploy" / "nginx" / "locations.conf").read_text()
+    assert re.search(r"^proxy_set_header X-Forwarded-For \$remote_addr;$", locations, re.M)
     # Docker's SIGKILL comes after gunicorn's graceful shutdown had its time.
     graceful = int(env_example.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
     assert int(api["stop_grace_period"].removesuffix("s")) > graceful

@@ -8,10 +8,12 @@ the access log, the cache and the temp files.
 
 import datetime
 import gzip
+import http.client
 import ipaddress
 import json
 import os
 import shutil
+import socket
 import ssl
 import subprocess
 import sys
@@ -21,6 +23,7 @@ import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 
@@ -207,6 +210,30 @@ def call(url: str, *, cert: Path | None = None, method: str = "GET", data=None, 
         return error.code, error.headers, error.read()
 
 
+def raw_call(base: str, request: bytes):
+    """(status, headers, body bytes) for bytes sent as they are: the malformed requests that
+    urllib will not make."""
+    url = urlparse(base)
+    with socket.create_connection((url.hostname, url.port), timeout=10) as sock:
+        sock.sendall(request)
+        response = http.client.HTTPResponse(sock)
+        response.begin()
+        return response.status, response.headers, response.read()
+
+
+def assert_nginx_problem(answer, status: int, code: str) -> dict:
+    """An error nginx made itself, as RFC 9457 problem details like the API's."""
+    got, headers, body = answer
+    assert got == status, body[:500]
+    assert headers["Content-Type"] == "application/problem+json"
+    problem = json.loads(body)
+    assert (problem["status"], problem["code"]) == (status, code)
+    assert problem["title"]
+    assert problem["detail"]
+    assert headers["X-Request-ID"]
+    return problem
+
+
 def logged(path: Path, **fields) -> dict:
     """The access log entry with these fields; nginx or gunicorn writes it once the response is
     sent, so it may come a moment after the client has the answer."""
@@ -238,7 +265,8 @@ def collected_static():
 def stack(nginx_bin, collected_static, tmp_path_factory):
     """nginx (HTTP and HTTPS) -> gunicorn in production mode; one upstream server is down."""
     gunicorn_log = tmp_path_factory.mktemp("gunicorn") / "access.log"
-    env = {**PROD_ENV, "GUNICORN_ACCESS_LOG": str(gunicorn_log)}
+    # As in docker-compose.yml: nginx is the one proxy that sets X-Forwarded-For.
+    env = {**PROD_ENV, "GUNICORN_ACCESS_LOG": str(gunicorn_log), "POSPRO_TRUSTED_PROXIES": "1"}
     with gunicorn(env, workers=2, threads=2) as api:
         dead = f"127.0.0.1:{free_port()}"
         live = api.removeprefix("http://")
@@ -317,9 +345,7 @@ def test_oversized_body_is_refused_by_nginx_as_problem_json(stack):
         data=b"x" * (1024 * 1024 + 1),
         headers={"Content-Type": "application/json"},
     )
-    assert status == 413
-    assert headers["Content-Type"] == "application/problem+json"
-    assert json.loads(body)["code"] == "payload_too_large"
+    assert_nginx_problem((status, headers, body), 413, "payload_too_large")
 
 
 def test_static_files_come_from_the_api_and_are_cached(stack):
@@ -363,6 +389,46 @@ def test_login_flood_is_throttled_by_nginx_as_problem_json(nginx_bin):
     assert statuses[0] == 400, "the first ones reach the API (invalid body)"
     assert 429 in statuses
     assert statuses.index(429) >= 20, "the burst of 20 is allowed"
-    assert headers["Content-Type"] == "application/problem+json"
+    assert_nginx_problem((status, headers, body), 429, "throttled")
     assert headers["Retry-After"] == "1"
-    assert json.loads(body)["code"] == "throttled"
+
+
+@pytest.fixture
+def bare_nginx(nginx_bin):
+    """nginx alone (its one API container is down): what it refuses never reaches the API."""
+    with run_nginx(nginx_bin, [f"127.0.0.1:{free_port()}"]) as n:
+        yield n
+
+
+@pytest.mark.parametrize(
+    "request_bytes",
+    [
+        pytest.param(b"NOT AN HTTP REQUEST\r\n\r\n", id="request-line"),
+        pytest.param(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nno colon\r\n\r\n", id="header"),
+        pytest.param(
+            b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"a" * 9000 + b"\r\n\r\n",
+            id="header-too-large",
+        ),
+    ],
+)
+def test_malformed_request_is_a_problem_json_400_from_nginx(bare_nginx, request_bytes):
+    assert_nginx_problem(raw_call(bare_nginx["http"], request_bytes), 400, "bad_request")
+
+
+def test_too_long_uri_is_a_problem_json_414_from_nginx(bare_nginx):
+    answer = call(f"{bare_nginx['http']}/api/v1/products?search={'a' * 9000}")
+    assert_nginx_problem(answer, 414, "uri_too_long")
+
+
+def test_the_error_pages_are_not_reachable_from_outside(bare_nginx):
+    assert_nginx_problem(call(f"{bare_nginx['http']}/.pospro-errors/400"), 404, "not_found")
+
+
+def test_oversized_body_is_a_problem_json_413_before_the_api(bare_nginx):
+    answer = call(
+        f"{bare_nginx['http']}/api/v1/orders",
+        method="POST",
+        data=b"x" * (1024 * 1024 + 1),
+        headers={"Content-Type": "application/json"},
+    )
+    assert_nginx_problem(answer, 413, "payload_too_large")

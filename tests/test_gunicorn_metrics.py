@@ -33,7 +33,9 @@ def ready_count(base: str) -> float:
 
 def test_metrics_count_requests_across_two_workers(tmp_path):
     metrics_dir = tmp_path / "prom"
-    with gunicorn({"PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}, workers=2) as base:
+    # Open /metrics whatever DJANGO_DEBUG the suite runs with (production closes it by default).
+    env = {"PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), "POSPRO_METRICS_PUBLIC": "true"}
+    with gunicorn(env, workers=2) as base:
         url = urlparse(base)
         # Hold one sync worker on a half-sent request, so the next ones must go to the other.
         held = socket.create_connection((url.hostname, url.port), timeout=10)

@@ -2,6 +2,8 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from pospro.api.schema import BlankableEmailField
+from pospro.limits import INT_MAX
 from sales.models import Customer, Order, OrderItem, Payment, PaymentMethod, Refund, RefundItem
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -54,17 +56,20 @@ class OrderCalculateInputSerializer(OrderCreateInputSerializer):
 
 class RefundItemInputSerializer(serializers.Serializer):
     order_item_id = serializers.UUIDField()
-    quantity = serializers.IntegerField(min_value=1)
+    quantity = serializers.IntegerField(min_value=1, max_value=INT_MAX)
 
 
 class RefundInputSerializer(serializers.Serializer):
-    items = RefundItemInputSerializer(many=True, allow_empty=False)
+    items = RefundItemInputSerializer(many=True, allow_empty=False, max_length=500)
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
     method = serializers.ChoiceField(
         choices=PaymentMethod.choices,
         required=False,
         allow_null=True,
-        help_text="Defaults to the order's payment method when it had one, else cash.",
+        help_text=(
+            "`credit` (and only credit) while the order's credit is still owed on account; "
+            "after that defaults to the order's one non-credit payment method, else cash."
+        ),
     )
 
 
@@ -74,7 +79,9 @@ class CancelInputSerializer(serializers.Serializer):
 
 class CustomerInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
-    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    email = BlankableEmailField(
+        max_length=254, required=False, allow_blank=True, default="", help_text='"" for none.'
+    )
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     tax_number = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     notes = serializers.CharField(required=False, allow_blank=True, default="")
@@ -184,6 +191,7 @@ class OrderCalculationSerializer(serializers.Serializer):
 
 
 class CustomerSerializer(serializers.ModelSerializer):
+    email = BlankableEmailField(read_only=True, help_text='"" when the customer gave none.')
     total_spent = money_field(read_only=True)
     order_count = serializers.IntegerField(read_only=True)
 

@@ -195,8 +195,17 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         description=(
             "Gives back some or all of the named lines: each line's own amount and tax, pro "
             "rata to the quantity, the refund that completes a line taking exactly what is "
-            "left. The goods go back to stock; the method defaults to the order's one payment "
-            "method, else cash. Managers and admins only."
+            "left. The goods go back to stock. Managers and admins only.\n\n"
+            "A refund reduces what is owed before it pays anything out. While part of the "
+            "order's `credit` tender is still owed on account (its credit amount less earlier "
+            "refunds to the account, at most the customer's balance), the whole refund goes to "
+            "the customer's account: `method` is `credit` and the balance goes down by the "
+            "refund's amount (a refund larger than what is owed leaves the excess on the "
+            "account in the customer's favour); any other `method` answers 400 "
+            "`validation_error` on `method` (code `credit_owed`). Once nothing of the order is "
+            "owed on account, the refund is paid out by the `method` asked for, by default the "
+            "order's one non-credit payment method, else cash; `credit` then needs the order "
+            "to have a customer."
         ),
     )
     @action(detail=True, methods=["post"])

@@ -3,13 +3,15 @@
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
+from django.db.models import Sum
 from freezegun import freeze_time
 
 from accounts.tests.test_auth_api import assert_problem
 from catalog.models import StockMovement
 from catalog.tests.stock import ledger_sum, level
 from conftest import client_for
-from sales.models import Customer, Order
+from sales.models import Customer, Order, Refund, SalesRollup
 from sales.tests.factories import CustomerFactory
 from sales.tests.helpers import cash, order_body, post_order, stocked_product
 
@@ -118,6 +120,97 @@ def test_credit_refund_lowers_balance(cashier_api, manager_api, branch):
     response = refund(manager_api, order, [(order["items"][0]["id"], 1)])
     assert response.json()["method"] == "credit"
     assert Customer.objects.get().balance == D("118.00")
+
+
+def credit_sale(cashier_api, branch, payments, quantity=10):
+    """`quantity` pieces at 10.00 without VAT, paid by `payments` [(method, amount)]."""
+    customer = CustomerFactory()
+    item = stocked_product(branch, stock=quantity, price=D("10.00"), vat_rate=D("0"))
+    order = post_order(
+        cashier_api,
+        order_body(
+            (item, quantity),
+            payments=[{"method": m, "amount": D(a)} for m, a in payments],
+            customer_id=str(customer.pk),
+        ),
+    ).json()
+    return order, order["items"][0]["id"], item
+
+
+def balance() -> Decimal:
+    return Customer.objects.get().balance
+
+
+def method_totals() -> dict:
+    totals = SalesRollup.objects.aggregate(
+        *(Sum(f) for f in ("gross", "refunded", "cash", "card", "meal_card", "credit"))
+    )
+    return {key.split("__")[0]: value for key, value in totals.items()}
+
+
+def test_cash_refund_of_a_credit_order_is_refused(cashier_api, manager_api, branch):
+    order, line, item = credit_sale(cashier_api, branch, [("credit", "100.00")])
+    response = refund(manager_api, order, [(line, 2)], method="cash")
+    errors = assert_problem(response, 400, "validation_error")["errors"]
+    assert (errors[0]["field"], errors[0]["code"]) == ("method", "credit_owed")
+    assert "100.00" in errors[0]["message"]
+    # Nothing happened: no refund, no restock, the debt stands.
+    assert (Refund.objects.count(), level(item, branch), balance()) == (0, 0, D("100.00"))
+
+    fine = refund(manager_api, order, [(line, 2)])
+    assert (fine.status_code, fine.json()["method"]) == (201, "credit")
+    assert balance() == D("80.00")
+    assert level(item, branch) == 2
+    assert_problem(refund(manager_api, order, [(line, 1)], method="card"), 400, "validation_error")
+
+
+def test_split_credit_and_cash_order_refunds_the_credit_first(cashier_api, manager_api, branch):
+    order, line, _ = credit_sale(cashier_api, branch, [("credit", "60.00"), ("cash", "40.00")])
+    assert balance() == D("60.00")
+
+    first = refund(manager_api, order, [(line, 3)])  # 30.00 of the 60.00 owed
+    assert (first.status_code, first.json()["method"]) == (201, "credit")
+    assert balance() == D("30.00")
+    refused = refund(manager_api, order, [(line, 3)], method="cash")
+    assert assert_problem(refused, 400, "validation_error")["errors"][0]["message"] == (
+        "30.00 of this order's credit is still owed on account, so the refund of 30.00 goes "
+        "to the account first: use method credit or leave it out."
+    )
+    second = refund(manager_api, order, [(line, 3)], method="credit")  # the last 30.00 owed
+    assert (second.status_code, second.json()["method"]) == (201, "credit")
+    assert balance() == D("0.00")
+
+    # Nothing is owed any more: the rest is paid out, by default in the order's cash.
+    third = refund(manager_api, order, [(line, 2)])
+    assert (third.status_code, third.json()["method"]) == (201, "cash")
+    assert balance() == D("0.00")
+    fourth = refund(manager_api, order, [(line, 2)], method="card")
+    assert (fourth.status_code, fourth.json()["method"]) == (201, "card")
+    assert balance() == D("0.00")
+
+    # Per method, the rollup nets each tender against what was refunded to it, and still
+    # adds up to the sales net of refunds; a rebuild from the source tables agrees.
+    totals = method_totals()
+    assert (totals["credit"], totals["cash"], totals["card"]) == (D("0"), D("20"), D("-20"))
+    assert totals["gross"] - totals["refunded"] == D("0")
+    assert sum(totals[m] for m in ("cash", "card", "meal_card", "credit")) == D("0")
+    before = sorted(SalesRollup.objects.values_list("cash", "card", "credit", "refunded"))
+    call_command("rebuild_sales_rollup", verbosity=0)
+    assert sorted(SalesRollup.objects.values_list("cash", "card", "credit", "refunded")) == before
+
+
+def test_refund_larger_than_the_debt_goes_to_the_account(cashier_api, manager_api, branch):
+    """One refund has one method: while any credit is owed, all of it goes to the account."""
+    order, line, _ = credit_sale(cashier_api, branch, [("credit", "60.00"), ("cash", "40.00")])
+    refund(manager_api, order, [(line, 5)])
+    assert balance() == D("10.00")
+    assert_problem(refund(manager_api, order, [(line, 3)], method="cash"), 400, "validation_error")
+    straddle = refund(manager_api, order, [(line, 3)])
+    assert (straddle.status_code, straddle.json()["method"]) == (201, "credit")
+    assert balance() == D("-20.00")  # in the customer's favour, never paid out in cash
+    last = refund(manager_api, order, [(line, 2)])
+    assert (last.status_code, last.json()["method"]) == (201, "cash")
+    assert balance() == D("-20.00")
 
 
 def test_cancel_restores_stock_and_balance(cashier_api, manager_api, branch):
