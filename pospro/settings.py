@@ -80,8 +80,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "pospro.middleware.RequestIdMiddleware",
+    "pospro.middleware.ApiNoStoreMiddleware",
     "pospro.middleware.ProblemDetailsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "backoffice.middleware.HtmlContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "pospro.middleware.BodySizeLimitMiddleware",
@@ -89,6 +91,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "backoffice.middleware.BusinessTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
@@ -133,7 +136,11 @@ def postgres(url: str) -> dict:
         # prepared statement's generic plan cannot see its parameters, and the product search's
         # (pattern unknown) walked the name index for 140-500 ms where a plan made for the
         # pattern reads the trigram indexes in 6-12 ms (100,000 products, bench/README.md).
-        "options": "-c jit=off -c plan_cache_mode=force_custom_plan",
+        # statement_timeout: a runaway query of a web request is cancelled instead of pinning a
+        # worker (the API answers 503 `statement_timeout`); manage.py sets 0 (no limit) for
+        # commands and migrations unless POSPRO_DB_STATEMENT_TIMEOUT_MS is set.
+        "options": "-c jit=off -c plan_cache_mode=force_custom_plan -c statement_timeout="
+        f"{env_int('POSPRO_DB_STATEMENT_TIMEOUT_MS', 30000)}",
         # Parameters bound by the server instead of quoted into the SQL by psycopg in Python,
         # and a statement prepared on its DB_PREPARE_THRESHOLD-th run on a connection (Django
         # turns psycopg's preparing off unless asked): PostgreSQL then parses it once, not on
@@ -279,7 +286,12 @@ POSPRO_PRICES_INCLUDE_VAT = env_bool("POSPRO_PRICES_INCLUDE_VAT", False)
 POSPRO_ALLOW_NEGATIVE_STOCK = env_bool("POSPRO_ALLOW_NEGATIVE_STOCK", False)
 # Read caches (products, reports); 0 turns them off.
 POSPRO_CACHE_TTL = env_int("POSPRO_CACHE_TTL", 300)
+# The longest period (days) a report or /orders/stats reads; longer ones answer 400.
+POSPRO_REPORT_MAX_DAYS = env_int("POSPRO_REPORT_MAX_DAYS", 366)
 POSPRO_METRICS_TOKEN = os.environ.get("POSPRO_METRICS_TOKEN", "")
+# /metrics without a token: open in development; in production (DJANGO_DEBUG=false) closed
+# (403) unless the operator declares it public (a private network only Prometheus reaches).
+POSPRO_METRICS_PUBLIC = env_bool("POSPRO_METRICS_PUBLIC", DEBUG)
 
 # --- Static files -----------------------------------------------------------------------------
 
@@ -327,6 +339,27 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+# Content-Security-Policy (django-csp 4.x; Django 5.2 has none built in) on every HTML page:
+# the admin, the dashboard, /docs and /redoc. Scripts only from this origin (no inline script:
+# the dashboard's is a static file, /docs loads Swagger UI's init script from ?script). Inline
+# styles stay allowed: Redoc injects its <style> elements at run time and the admin's templates
+# carry style attributes. Redoc searches in a blob: worker; Swagger UI and the admin draw data:
+# images. Checked in Chromium with zero CSP violations (backoffice/tests/test_csp_browser.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # --- Logging ----------------------------------------------------------------------------------
 
