@@ -238,7 +238,9 @@ class IdempotencyKey(models.Model):
     key = models.CharField(max_length=255)
     request_hash = models.CharField(max_length=64)
     response_status = models.PositiveSmallIntegerField()
-    response_body = models.JSONField()
+    # The answer as JSON text: a jsonb column would give its keys back in its own order, and a
+    # replay must be the first answer byte for byte.
+    response_body = models.TextField()
     order = models.ForeignKey(Order, on_delete=models.CASCADE, null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(db_index=True)

@@ -415,7 +415,7 @@ def order_place(
                 raise IdempotencyKeyMismatch(
                     "This Idempotency-Key was used with a different request body."
                 )
-            return PlacedOrder(existing.response_status, existing.response_body, True)
+            return PlacedOrder(existing.response_status, json.loads(existing.response_body), True)
         order, items, payments = _create_order(actor=actor, **order_args)
         # Rendered before the shared rows are written: they stay locked to commit.
         body = json.loads(json.dumps(render(order), cls=JSONEncoder))
@@ -426,7 +426,7 @@ def order_place(
             key=idempotency_key,
             request_hash=request_hash,
             response_status=201,
-            response_body=body,
+            response_body=json.dumps(body),
             order=order,
             created_at=now,
             expires_at=now + IDEMPOTENCY_TTL,

@@ -29,7 +29,7 @@ def test_same_key_same_body_replays(cashier_api, branch, item):
     assert first.status_code == second.status_code == 201
     assert "Idempotent-Replayed" not in first
     assert second["Idempotent-Replayed"] == "true"
-    assert second.json() == first.json()
+    assert second.content == first.content  # byte for byte, keys in the same order
     assert Order.objects.count() == 1
     assert level(item, branch) == 8
 
