@@ -269,6 +269,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_AUTHENTICATION": [],
     "ENUM_NAME_OVERRIDES": {
         "RoleEnum": "accounts.models.Role",
+        "PaymentMethodEnum": "sales.models.PaymentMethod",
+        "AccountPaymentMethodEnum": "sales.models.AccountPaymentMethod",
     },
 }
 

@@ -6,10 +6,11 @@ customers are the whole chain's, as in the API.
 """
 
 from django.contrib import admin
+from django.utils.html import format_html, format_html_join
 
 from accounts.admin import BranchScopedAdmin, ScopedRelatedFilter, local_time
 from catalog.admin import vat_percent
-from sales import services
+from sales import selectors, services
 from sales.models import Customer, Order, OrderItem, Payment, Refund
 
 
@@ -98,8 +99,43 @@ class CustomerAdmin(admin.ModelAdmin):
     list_display = ["name", "email", "phone", "balance", "is_active", "created"]
     list_filter = ["is_active"]
     search_fields = ["name", "email", "phone", "tax_number"]
-    fields = ["name", "email", "phone", "tax_number", "notes", "balance", "is_active"]
-    readonly_fields = ["balance", "is_active"]
+    fields = [
+        "name", "email", "phone", "tax_number", "notes", "credit_limit", "balance", "is_active",
+        "statement",
+    ]  # fmt: skip
+    readonly_fields = ["balance", "is_active", "statement"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if request.user.role in ("admin", "manager"):
+            return self.readonly_fields
+        return [*self.readonly_fields, "credit_limit"]
+
+    @admin.display(description="statement (last 30 days)")
+    def statement(self, obj) -> str:
+        """The API's statement (same selector), for the default period."""
+        if obj is None or obj.pk is None:
+            return "-"
+        start, end = selectors.statement_period(None, None)
+        statement = selectors.customer_statement(customer=obj, start=start, end=end)
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (e.date, e.type, e.reference, e.debit or "", e.credit or "", e.balance)
+                for e in statement.entries
+            ),
+        )
+        return format_html(
+            "<table><thead><tr><th>date</th><th>type</th><th>reference</th><th>debit</th>"
+            "<th>credit</th><th>balance</th></tr></thead><tbody>"
+            "<tr><td>{}</td><td colspan=4>opening balance</td><td>{}</td></tr>{}"
+            "<tr><td>{}</td><td colspan=4>closing balance</td><td>{}</td></tr></tbody></table>",
+            statement.start_date,
+            statement.opening_balance,
+            rows,
+            statement.end_date,
+            statement.closing_balance,
+        )
 
     @admin.display(description="created at", ordering="created_at")
     def created(self, obj) -> str:
@@ -109,8 +145,12 @@ class CustomerAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        data = {name: form.cleaned_data[name] for name in services.CUSTOMER_FIELDS}
+        data = {
+            name: form.cleaned_data[name]
+            for name in services.CUSTOMER_FIELDS
+            if name in form.cleaned_data
+        }
         if change:
-            services.customer_update(customer=obj, **data)
+            services.customer_update(customer=obj, actor=request.user, **data)
         else:
-            obj.pk = services.customer_create(**data).pk
+            obj.pk = services.customer_create(actor=request.user, **data).pk

@@ -26,6 +26,8 @@ class Customer(models.Model):
     tax_number = models.CharField(max_length=40, blank=True, default="")
     notes = models.TextField(blank=True, default="")
     balance = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    #: The most `balance` may reach through credit sales by cashiers; null: no limit.
+    credit_limit = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -36,6 +38,12 @@ class Customer(models.Model):
             models.Index(fields=["is_active", "name"], name="sales_customer_active_name"),
             models.Index(fields=["phone"], name="sales_customer_phone"),
             models.Index(fields=["email"], name="sales_customer_email"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(credit_limit__isnull=True) | Q(credit_limit__gte=0),
+                name="sales_customer_credit_limit_gte_0",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -188,6 +196,56 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.method} {self.amount}"
+
+
+class AccountPaymentMethod(models.TextChoices):
+    CASH = "cash", "Cash"
+    CARD = "card", "Card"
+
+
+class CustomerPayment(models.Model):
+    """Money a customer paid towards what they owe on account; lowers `Customer.balance`.
+
+    Written once, like orders and refunds; `balance_after` is the balance the payment left,
+    read under the customer's row lock, so a statement can be checked against it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="account_payments"
+    )
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    method = models.CharField(max_length=16, choices=AccountPaymentMethod.choices)
+    reference = models.CharField(max_length=120, blank=True, default="")
+    note = models.TextField(blank=True, default="")
+    #: Who took the payment.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="account_payments"
+    )
+    balance_after = models.DecimalField(max_digits=12, decimal_places=2)
+    business_date = models.DateField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0), name="sales_customerpayment_amount_gt_0"
+            ),
+            models.CheckConstraint(
+                condition=Q(balance_after__gte=0), name="sales_customerpayment_balance_gte_0"
+            ),
+            models.CheckConstraint(
+                condition=Q(method__in=AccountPaymentMethod.values),
+                name="sales_customerpayment_method_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["customer", "created_at"], name="sales_custpay_customer_time"),
+            models.Index(fields=["business_date"], name="sales_custpay_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.amount} from {self.customer_id}"
 
 
 class Refund(models.Model):

@@ -29,9 +29,16 @@ from pospro.exceptions import Conflict, Forbidden, NotFound, ValidationFailed, f
 from pospro.limits import MAX_AMOUNT
 from pospro.money import ZERO, quantize
 from sales import events, metrics, rollup
-from sales.exceptions import IdempotencyInProgress, IdempotencyKeyMismatch
+from sales.exceptions import (
+    CreditLimitExceeded,
+    ExceedsBalance,
+    IdempotencyInProgress,
+    IdempotencyKeyMismatch,
+)
 from sales.models import (
+    AccountPaymentMethod,
     Customer,
+    CustomerPayment,
     IdempotencyKey,
     Order,
     OrderItem,
@@ -354,10 +361,37 @@ def _create_order(
     )
     credit = sum((p.applied_amount for p in payments if p.method == PaymentMethod.CREDIT), ZERO)
     if credit:
-        Customer.objects.filter(pk=quote.customer.pk).update(balance=F("balance") + credit)
+        _charge_account(actor=actor, customer_id=quote.customer.pk, amount=credit)
     metrics.order_created_on_commit(order, payments)
     events.sales_changed_on_commit(order.branch_id, order.business_date)
     return order, items, payments
+
+
+def _lock_customer(customer_id) -> Customer:
+    """The customer's row, locked to commit. Taken after any stock rows (sales, refunds and
+    cancellations all lock stock first), so account writes cannot deadlock with them."""
+    customer = Customer.objects.select_for_update(of=("self",)).filter(pk=customer_id).first()
+    if customer is None:
+        raise NotFound("Customer not found.")
+    return customer
+
+
+def _charge_account(*, actor: User, customer_id, amount: Decimal) -> None:
+    """Add a credit sale to the customer's balance, within their credit limit for cashiers.
+    The limit is checked on the locked row, so two concurrent credit sales cannot both pass
+    it on the same old balance."""
+    customer = _lock_customer(customer_id)
+    limit = customer.credit_limit
+    if (
+        limit is not None
+        and customer.balance + amount > limit
+        and actor.role not in (Role.ADMIN, Role.MANAGER)
+    ):
+        raise CreditLimitExceeded(
+            f"On account {amount} would take the balance {customer.balance} above the credit "
+            f"limit {limit}; {max(limit - customer.balance, ZERO)} is available."
+        )
+    Customer.objects.filter(pk=customer.pk).update(balance=F("balance") + amount)
 
 
 # --- Idempotency ------------------------------------------------------------------------------
@@ -645,20 +679,32 @@ def order_cancel(*, actor: User, order_id: UUID, reason: str = "") -> Order:
 
 # --- Customers --------------------------------------------------------------------------------
 
-CUSTOMER_FIELDS = ("name", "email", "phone", "tax_number", "notes")
+CUSTOMER_FIELDS = ("name", "email", "phone", "tax_number", "notes", "credit_limit")
+
+
+def _check_credit_limit_change(actor: User | None, before: Decimal | None, after) -> None:
+    """Only managers and admins set credit limits: a cashier who could lift one could also
+    sell past it, which the limit exists to prevent."""
+    if actor is not None and after != before and actor.role not in (Role.ADMIN, Role.MANAGER):
+        raise Forbidden("Only managers and admins may set a customer's credit limit.")
 
 
 @transaction.atomic
-def customer_create(**fields) -> Customer:
-    return Customer.objects.create(**{k: v for k, v in fields.items() if k in CUSTOMER_FIELDS})
+def customer_create(*, actor: User | None = None, **fields) -> Customer:
+    data = {k: v for k, v in fields.items() if k in CUSTOMER_FIELDS}
+    _check_credit_limit_change(actor, None, data.get("credit_limit"))
+    return Customer.objects.create(**data)
 
 
 @transaction.atomic
-def customer_update(*, customer: Customer, **fields) -> Customer:
+def customer_update(*, customer: Customer, actor: User | None = None, **fields) -> Customer:
+    if "credit_limit" in fields:
+        _check_credit_limit_change(actor, customer.credit_limit, fields["credit_limit"])
     for key, value in fields.items():
         if key in CUSTOMER_FIELDS:
             setattr(customer, key, value)
-    customer.save()
+    # Never the balance: sales and account payments change it with F() under the row lock.
+    customer.save(update_fields=[*(k for k in fields if k in CUSTOMER_FIELDS), "updated_at"])
     return customer
 
 
@@ -670,3 +716,43 @@ def customer_delete(*, customer: Customer) -> None:
         raise Conflict(f"The customer's account balance is {customer.balance}; settle it first.")
     customer.is_active = False
     customer.save(update_fields=["is_active", "updated_at"])
+
+
+@transaction.atomic
+def customer_payment_create(
+    *,
+    actor: User,
+    customer_id,
+    amount: Decimal,
+    method: str,
+    reference: str = "",
+    note: str = "",
+) -> CustomerPayment:
+    """A customer pays off what they owe on account. Customers are the whole chain's, so any
+    branch takes the payment. The balance is read on the locked row and lowered with F(), so
+    concurrent payments and credit sales never lose an update and never pay below zero."""
+    if amount <= ZERO:
+        raise ValidationFailed.field("amount", "min_value", "Must be greater than 0.")
+    if method not in AccountPaymentMethod.values:
+        raise ValidationFailed.field("method", "invalid_choice", "Must be cash or card.")
+    customer = _lock_customer(customer_id)
+    if not customer.is_active:
+        raise NotFound("Customer not found.")
+    if amount > customer.balance:
+        raise ExceedsBalance(
+            f"The payment {amount} exceeds the balance owed {max(customer.balance, ZERO)}.",
+            errors=[field_error("amount", "exceeds_balance", "More than the balance owed.")],
+        )
+    Customer.objects.filter(pk=customer.pk).update(balance=F("balance") - amount)
+    now = timezone.now()
+    return CustomerPayment.objects.create(
+        customer=customer,
+        amount=amount,
+        method=method,
+        reference=reference or "",
+        note=note or "",
+        user=actor,
+        balance_after=customer.balance - amount,
+        business_date=local(now).date(),
+        created_at=now,
+    )

@@ -1,10 +1,24 @@
+from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from rest_framework import serializers
 
 from pospro.api.schema import BlankableEmailField
+from pospro.clock import EARLIEST_DAY, latest_day
 from pospro.limits import INT_MAX
-from sales.models import Customer, Order, OrderItem, Payment, PaymentMethod, Refund, RefundItem
+from sales.models import (
+    AccountPaymentMethod,
+    Customer,
+    CustomerPayment,
+    Order,
+    OrderItem,
+    Payment,
+    PaymentMethod,
+    Refund,
+    RefundItem,
+)
+from sales.selectors import STATEMENT_DEFAULT_DAYS, statement_period
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -85,6 +99,67 @@ class CustomerInputSerializer(serializers.Serializer):
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     tax_number = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     notes = serializers.CharField(required=False, allow_blank=True, default="")
+    credit_limit = money_field(
+        required=False,
+        allow_null=True,
+        min_value=0,
+        help_text="The most the balance may reach through a cashier's credit sales; null for no "
+        "limit. Only managers and admins may set or change it (403 otherwise).",
+    )
+
+
+class CustomerPaymentInputSerializer(serializers.Serializer):
+    amount = money_field(min_value=Decimal("0.01"), help_text="At most the balance owed.")
+    method = serializers.ChoiceField(choices=AccountPaymentMethod.choices)
+    reference = serializers.CharField(
+        max_length=120, required=False, allow_blank=True, allow_null=True, default=""
+    )
+    note = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, allow_null=True, default=""
+    )
+
+
+class StatementDayField(serializers.DateField):
+    """A business day from EARLIEST_DAY to the end of next year, as the reports accept."""
+
+    def to_internal_value(self, value) -> date:
+        day = super().to_internal_value(value)
+        if not EARLIEST_DAY <= day <= latest_day():
+            raise serializers.ValidationError(
+                f"Must be between {EARLIEST_DAY} and {latest_day()}.", code="out_of_range"
+            )
+        return day
+
+
+class StatementQuerySerializer(serializers.Serializer):
+    start_date = StatementDayField(
+        required=False,
+        help_text=f"First business day, inclusive. Default: the last {STATEMENT_DEFAULT_DAYS} "
+        "days when both dates are missing, else end_date.",
+    )
+    end_date = StatementDayField(
+        required=False,
+        help_text=f"Last business day, inclusive. Default: today. From {EARLIEST_DAY} to the end "
+        "of next year; a period spans at most POSPRO_REPORT_MAX_DAYS days (366 by default).",
+    )
+
+    def validate(self, attrs):
+        start, end = statement_period(attrs.get("start_date"), attrs.get("end_date"))
+        if start > end:
+            raise serializers.ValidationError({"end_date": "Must not be before start_date."})
+        limit = settings.POSPRO_REPORT_MAX_DAYS
+        span = (end - start).days + 1
+        if span > limit:
+            field = "end_date" if "end_date" in attrs else "start_date"
+            raise serializers.ValidationError(
+                {
+                    field: serializers.ErrorDetail(
+                        f"A period spans at most {limit} days; this one spans {span}.",
+                        code="period_too_long",
+                    )
+                }
+            )
+        return {"start_date": start, "end_date": end}
 
 
 # --- output -----------------------------------------------------------------------------------
@@ -198,7 +273,36 @@ class CustomerSerializer(serializers.ModelSerializer):
     class Meta:
         model = Customer
         fields = [
-            "id", "name", "email", "phone", "tax_number", "notes", "balance",
+            "id", "name", "email", "phone", "tax_number", "notes", "balance", "credit_limit",
             "total_spent", "order_count", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = fields
+
+
+class CustomerPaymentSerializer(serializers.ModelSerializer):
+    customer_id = serializers.UUIDField()
+
+    class Meta:
+        model = CustomerPayment
+        fields = ["id", "customer_id", "amount", "method", "balance_after", "created_at"]
+        read_only_fields = fields
+
+
+class StatementEntrySerializer(serializers.Serializer):
+    date = serializers.DateField(help_text="Business-local day of the movement.")
+    type = serializers.ChoiceField(choices=["sale", "refund", "cancel", "payment"])
+    reference = serializers.CharField(help_text="The order number, or the account payment's id.")
+    debit = money_field(help_text="What raised the balance: the credit part of a sale.")
+    credit = money_field(
+        help_text="What lowered it: a credit refund, a cancelled credit sale, a payment."
+    )
+    balance = money_field(help_text="The balance after this entry.")
+
+
+class CustomerStatementSerializer(serializers.Serializer):
+    customer_id = serializers.UUIDField()
+    opening_balance = money_field(help_text="The balance at the start of start_date.")
+    closing_balance = money_field(
+        help_text="The balance at the end of end_date: the customer's `balance` when it is today."
+    )
+    entries = StatementEntrySerializer(many=True)

@@ -17,13 +17,17 @@ from sales import selectors, services
 from sales.api.serializers import (
     CancelInputSerializer,
     CustomerInputSerializer,
+    CustomerPaymentInputSerializer,
+    CustomerPaymentSerializer,
     CustomerSerializer,
+    CustomerStatementSerializer,
     OrderCalculateInputSerializer,
     OrderCalculationSerializer,
     OrderCreateInputSerializer,
     OrderSerializer,
     RefundInputSerializer,
     RefundSerializer,
+    StatementQuerySerializer,
 )
 from sales.filtersets import CustomerFilterSet, OrderFilterSet
 from sales.models import Customer, Order
@@ -256,6 +260,9 @@ class CustomerViewSet(viewsets.ModelViewSet):
     lookup_value_regex = "[0-9a-fA-F-]{36}"
 
     def get_queryset(self):
+        if self.action in ("payments", "statement"):
+            # Existence only: the account calls need no order totals.
+            return Customer.objects.filter(is_active=True)
         return selectors.customer_queryset().order_by("name", "id")
 
     def get_permissions(self):
@@ -266,20 +273,36 @@ class CustomerViewSet(viewsets.ModelViewSet):
     def _fresh(self, customer):
         return CustomerSerializer(self.get_queryset().get(pk=customer.pk)).data
 
-    @extend_schema(request=CustomerInputSerializer, responses={201: CustomerSerializer})
+    @extend_schema(
+        request=CustomerInputSerializer,
+        responses={
+            201: CustomerSerializer,
+            (403, "application/problem+json"): OpenApiResponse(
+                ProblemSerializer, description="A cashier set `credit_limit`."
+            ),
+        },
+    )
     def create(self, request, *args, **kwargs):
         data = CustomerInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        customer = services.customer_create(**data.validated_data)
+        customer = services.customer_create(actor=request.user, **data.validated_data)
         return Response(self._fresh(customer), status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=CustomerInputSerializer, responses={200: CustomerSerializer})
+    @extend_schema(
+        request=CustomerInputSerializer,
+        responses={
+            200: CustomerSerializer,
+            (403, "application/problem+json"): OpenApiResponse(
+                ProblemSerializer, description="A cashier changed `credit_limit`."
+            ),
+        },
+    )
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)
         customer = self.get_object()
         data = CustomerInputSerializer(data=request.data, partial=partial)
         data.is_valid(raise_exception=True)
-        services.customer_update(customer=customer, **data.validated_data)
+        services.customer_update(customer=customer, actor=request.user, **data.validated_data)
         return Response(self._fresh(customer))
 
     @extend_schema(request=CustomerInputSerializer, responses={200: CustomerSerializer})
@@ -305,3 +328,80 @@ class CustomerViewSet(viewsets.ModelViewSet):
         orders = selectors.order_queryset(request.user).filter(customer=customer)
         page = self.paginate_queryset(orders.order_by("-created_at", "-order_number"))
         return self.get_paginated_response(OrderSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=CustomerPaymentInputSerializer,
+        responses={
+            201: CustomerPaymentSerializer,
+            (400, "application/problem+json"): OpenApiResponse(
+                ProblemSerializer,
+                description="`exceeds_balance`: the amount is more than the balance owed; "
+                "`validation_error` for a bad amount or method.",
+            ),
+            (404, "application/problem+json"): OpenApiResponse(
+                ProblemSerializer, description="No such (active) customer."
+            ),
+        },
+        summary="Take a payment towards what the customer owes on account",
+        description=(
+            "The customer pays off on-account (credit) debt by `cash` or `card`: the balance "
+            "goes down by `amount`, which must be more than 0 and at most the balance owed "
+            "(else 400 `exceeds_balance`). The customer's row is locked and the balance "
+            "lowered in the database, so concurrent payments and credit sales never lose an "
+            "update. Customers are the whole chain's: cashiers, managers and admins of any "
+            "branch take payments. `balance_after` is the balance the payment left. The "
+            "contract's `register_id` is not accepted yet: registers and cash sessions come "
+            "with a later part of this feature."
+        ),
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def payments(self, request, pk=None):
+        customer = self.get_object()
+        data = CustomerPaymentInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        payment = services.customer_payment_create(
+            actor=request.user,
+            customer_id=customer.pk,
+            amount=data.validated_data["amount"],
+            method=data.validated_data["method"],
+            reference=data.validated_data["reference"] or "",
+            note=data.validated_data["note"] or "",
+        )
+        return Response(CustomerPaymentSerializer(payment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[StatementQuerySerializer],
+        responses={
+            200: CustomerStatementSerializer,
+            (400, "application/problem+json"): OpenApiResponse(
+                ProblemSerializer,
+                description="`validation_error`: a date out of range, end before start, or a "
+                "period longer than POSPRO_REPORT_MAX_DAYS.",
+            ),
+            (404, "application/problem+json"): OpenApiResponse(
+                ProblemSerializer, description="No such (active) customer."
+            ),
+        },
+        summary="The customer's account statement with a running balance",
+        description=(
+            "Every movement of the account balance in business days start_date..end_date "
+            "(default: the last 30 days), oldest first: `sale` debits the credit part of a "
+            "sale; `refund` (a refund to the account), `cancel` (a cancelled credit sale) and "
+            "`payment` (an account payment) credit it. `reference` is the order number or the "
+            "payment's id. `opening_balance` is the balance at the start of start_date, each "
+            "entry's `balance` the balance after it, and `closing_balance` the balance at the "
+            "end of end_date: the customer's `balance` when the period ends today."
+        ),
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def statement(self, request, pk=None):
+        customer = self.get_object()
+        query = StatementQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        statement = selectors.customer_statement(
+            customer=customer,
+            start=query.validated_data["start_date"],
+            end=query.validated_data["end_date"],
+        )
+        return Response(CustomerStatementSerializer(statement).data)

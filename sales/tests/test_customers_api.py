@@ -10,7 +10,7 @@ from sales.tests.helpers import cash, order_body, post_order, stocked_product
 pytestmark = pytest.mark.django_db
 
 FIELDS = {
-    "id", "name", "email", "phone", "tax_number", "notes", "balance", "total_spent",
+    "id", "name", "email", "phone", "tax_number", "notes", "balance", "credit_limit", "total_spent",
     "order_count", "created_at", "updated_at",
 }  # fmt: skip
 
