@@ -1,13 +1,12 @@
 """The back-office's middleware: times in the business's zone, and the Content-Security-Policy."""
 
-import zoneinfo
-
 from csp.middleware import CSPMiddleware
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+
+from pospro.clock import business_tz
 
 
 class BusinessTimeZoneMiddleware:
@@ -16,7 +15,7 @@ class BusinessTimeZoneMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.zone = zoneinfo.ZoneInfo(settings.POSPRO_TIME_ZONE)
+        self.zone = business_tz()
 
     @cached_property
     def prefix(self) -> str:

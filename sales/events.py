@@ -10,9 +10,7 @@ another branch, keeps its cached answer. The versions themselves are pospro.cach
 
 from datetime import date
 
-from pospro.cache import bump_on_commit, stamp, versions
-
-__all__ = ["day_key", "sales_changed_on_commit", "stamp", "versions"]
+from pospro.cache import bump_on_commit
 
 
 def day_key(branch_id, day: date) -> str:

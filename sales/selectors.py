@@ -26,7 +26,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce
 
 from accounts.scoping import for_user
-from pospro.clock import business_today, day_bounds, local
+from pospro.clock import business_today, day_bounds, local, resolve_period
 from pospro.money import ZERO
 from sales.models import (
     Customer,
@@ -146,15 +146,11 @@ class Statement:
 
 
 def statement_period(start: date | None, end: date | None) -> tuple[date, date]:
-    """Both missing: the last 30 days; one missing: that day, or from start up to today."""
-    today = business_today()
+    """Both missing: the last 30 days; otherwise as every report's period (resolve_period)."""
     if start is None and end is None:
+        today = business_today()
         return today - timedelta(days=STATEMENT_DEFAULT_DAYS - 1), today
-    if start is None:
-        return end, end
-    if end is None:
-        return start, max(start, today)
-    return start, end
+    return resolve_period(start, end)
 
 
 def _account_movements(customer_id):

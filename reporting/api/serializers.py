@@ -1,9 +1,9 @@
 import re
 from datetime import date
 
-from django.conf import settings
 from rest_framework import serializers
 
+from pospro.api.periods import BusinessDayField, check_period
 from pospro.clock import EARLIEST_DAY, latest_day, resolve_period
 from reporting.selectors import month_end
 
@@ -39,19 +39,6 @@ class BranchMixin(serializers.Serializer):
     branch_id = serializers.UUIDField(required=False, help_text=BRANCH_HELP)
 
 
-class BusinessDayField(serializers.DateField):
-    """A business day from EARLIEST_DAY to the end of next year: a bounded number of days to
-    read, and comparison periods (a week or a month before) that stay computable."""
-
-    def to_internal_value(self, value) -> date:
-        day = super().to_internal_value(value)
-        if not EARLIEST_DAY <= day <= latest_day():
-            raise serializers.ValidationError(
-                f"Must be between {EARLIEST_DAY} and {latest_day()}.", code="out_of_range"
-            )
-        return day
-
-
 class PeriodQuerySerializer(serializers.Serializer):
     """start_date..end_date with their defaults applied, so the span is checked on the period
     actually read (`?start_date=2000-01-01` alone runs to today)."""
@@ -69,21 +56,7 @@ class PeriodQuerySerializer(serializers.Serializer):
 
     def validate(self, attrs):
         start, end = resolve_period(attrs.get("start_date"), attrs.get("end_date"))
-        if start > end:
-            raise serializers.ValidationError({"end_date": "Must not be before start_date."})
-        limit = settings.POSPRO_REPORT_MAX_DAYS
-        span = (end - start).days + 1
-        if span > limit:
-            # Name the field the caller gave: end_date defaulted to today is start_date's fault.
-            field = "end_date" if "end_date" in attrs else "start_date"
-            raise serializers.ValidationError(
-                {
-                    field: serializers.ErrorDetail(
-                        f"A period spans at most {limit} days; this one spans {span}.",
-                        code="period_too_long",
-                    )
-                }
-            )
+        check_period(start, end, attrs)
         return {**attrs, "start_date": start, "end_date": end}
 
 

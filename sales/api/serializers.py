@@ -1,11 +1,10 @@
-from datetime import date
 from decimal import Decimal
 
-from django.conf import settings
 from rest_framework import serializers
 
+from pospro.api.periods import BusinessDayField, check_period
 from pospro.api.schema import BlankableEmailField
-from pospro.clock import EARLIEST_DAY, latest_day
+from pospro.clock import EARLIEST_DAY
 from pospro.limits import INT_MAX
 from sales.models import (
     AccountPaymentMethod,
@@ -119,25 +118,13 @@ class CustomerPaymentInputSerializer(serializers.Serializer):
     )
 
 
-class StatementDayField(serializers.DateField):
-    """A business day from EARLIEST_DAY to the end of next year, as the reports accept."""
-
-    def to_internal_value(self, value) -> date:
-        day = super().to_internal_value(value)
-        if not EARLIEST_DAY <= day <= latest_day():
-            raise serializers.ValidationError(
-                f"Must be between {EARLIEST_DAY} and {latest_day()}.", code="out_of_range"
-            )
-        return day
-
-
 class StatementQuerySerializer(serializers.Serializer):
-    start_date = StatementDayField(
+    start_date = BusinessDayField(
         required=False,
         help_text=f"First business day, inclusive. Default: the last {STATEMENT_DEFAULT_DAYS} "
         "days when both dates are missing, else end_date.",
     )
-    end_date = StatementDayField(
+    end_date = BusinessDayField(
         required=False,
         help_text=f"Last business day, inclusive. Default: today. From {EARLIEST_DAY} to the end "
         "of next year; a period spans at most POSPRO_REPORT_MAX_DAYS days (366 by default).",
@@ -145,20 +132,7 @@ class StatementQuerySerializer(serializers.Serializer):
 
     def validate(self, attrs):
         start, end = statement_period(attrs.get("start_date"), attrs.get("end_date"))
-        if start > end:
-            raise serializers.ValidationError({"end_date": "Must not be before start_date."})
-        limit = settings.POSPRO_REPORT_MAX_DAYS
-        span = (end - start).days + 1
-        if span > limit:
-            field = "end_date" if "end_date" in attrs else "start_date"
-            raise serializers.ValidationError(
-                {
-                    field: serializers.ErrorDetail(
-                        f"A period spans at most {limit} days; this one spans {span}.",
-                        code="period_too_long",
-                    )
-                }
-            )
+        check_period(start, end, attrs)
         return {"start_date": start, "end_date": end}
 
 
