@@ -8,6 +8,8 @@ from django.contrib.auth.models import Group, PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
 
+from accounts.cache import invalidate_users_on_commit
+
 #: The admin group managers join (view permissions; see reporting.backoffice).
 MANAGERS_GROUP = "Managers"
 
@@ -50,7 +52,15 @@ class Branch(models.Model):
         return f"{self.code} {self.name}"
 
 
-class UserManager(BaseUserManager):
+class UserQuerySet(models.QuerySet):
+    def update(self, **kwargs) -> int:
+        """Moves the users' cache version too (accounts.cache): an `update()` or `bulk_update()`
+        sends no post_save, and a request's user is served from the cache."""
+        invalidate_users_on_commit()
+        return super().update(**kwargs)
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
     use_in_migrations = True
 
     def get_by_natural_key(self, username):

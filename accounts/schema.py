@@ -7,3 +7,4 @@ class PosProJWTScheme(SimpleJWTScheme):
     target_class = "rest_framework_simplejwt.authentication.JWTAuthentication"
     name = "jwtAuth"
     priority = 1  # over drf-spectacular's own extension for the same class
+    match_subclasses = True  # accounts.authentication.CachedUserJWTAuthentication

@@ -43,7 +43,8 @@ HOT = ("barcode_cached", "detail_cached", "list50_cached", "post_order")  # the 
 REPORTS = ("orders_stats", "report_daily", "report_weekly", "report_monthly", "report_products",
            "report_cashiers", "report_branches")  # fmt: skip
 CATALOG = ("catalog_first", "catalog_skip", "catalog_category", "catalog_search",
-           "catalog_low_stock", "catalog_sync")  # fmt: skip
+           "catalog_low_stock", "catalog_low_stock_all", "catalog_sync",
+           "catalog_sync_mid")  # fmt: skip
 CACHED = (*HOT, "raw_order", "orders_list")  # measured with the app's caches on
 GROUPS = {"hot": HOT, "cached": CACHED, "reports": REPORTS, "catalog": CATALOG}
 
@@ -212,6 +213,11 @@ class App:
             "SELECT lower(split_part(name, ' ', 2)) FROM catalog_product ORDER BY md5(sku) LIMIT 1",
             url,
         )
+        middle = psql(  # a sync's cursor half way: the median product's time and id
+            "SELECT to_json(updated_at) #>> '{}', id FROM catalog_product ORDER BY updated_at, id "
+            "OFFSET (SELECT count(*) / 2 FROM catalog_product) LIMIT 1",
+            url,
+        ).split("|")
         bodies, raw_bodies, p = [], [], "/api/v1/products"
         if sell:
             stock = {"quantity": 1_000_000, "reason": "stock_purchase"}
@@ -239,7 +245,10 @@ class App:
             "catalog_category": (cashier, f"{p}?category={quote(category)}&limit=50"),
             "catalog_search": (cashier, f"{p}?search={quote(word)}&limit=50"),
             "catalog_low_stock": (manager, f"{p}/low-stock?limit=50"),
+            "catalog_low_stock_all": (admin, f"{p}/low-stock?limit=50"),  # every branch's rows
             "catalog_sync": (cashier, f"{p}?updated_since=2000-01-01T00:00:00Z&limit=100"),
+            "catalog_sync_mid": (cashier, f"{p}?updated_since={quote(middle[0])}"
+                                          f"&after_id={middle[-1]}&limit=100"),
         }  # fmt: skip
         self.loads = {
             "barcode_cached": Load(cashier, [f"{p}/barcode/{barcode}"]),

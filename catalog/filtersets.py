@@ -2,6 +2,7 @@ import django_filters
 from django.db.models import Q
 from django_filters.constants import EMPTY_VALUES
 
+from catalog import selectors
 from catalog.models import Product, StockLevel
 
 
@@ -104,6 +105,24 @@ class ProductFilterSet(django_filters.FilterSet):
             .union(StockLevel.objects.filter(updated_at__gte=value).values("product_id"))
         )
         return queryset.filter(changed, pk__in=candidates)
+
+    def sync_page(self, *, branch_id, skip: int, limit: int) -> tuple[int, list]:
+        """A valid sync's (`updated_since` given) total and page of ids, found by
+        `selectors.product_sync_page` from the queryset with every other filter applied: the
+        same rows as `qs`, without sorting every product changed since the cursor."""
+        data = self.form.cleaned_data
+        products = self.queryset
+        for name, value in data.items():
+            if name not in ("updated_since", "after_id", "ordering"):
+                products = self.filters[name].filter(products, value)
+        return selectors.product_sync_page(
+            products,
+            branch_id=branch_id,
+            since=data["updated_since"],
+            after_id=data.get("after_id"),
+            skip=skip,
+            limit=limit,
+        )
 
     def filter_after_id(self, queryset, name, value):
         return queryset  # read by filter_updated_since

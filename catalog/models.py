@@ -68,7 +68,9 @@ class Product(models.Model):
             # The list's default order, with `id` so a deep page (skip=99000) is an index-only
             # scan of ids (catalog.api.views.ProductPagination).
             models.Index(fields=["is_active", "name", "id"], name="catalog_product_active_name_id"),
-            models.Index(fields=["updated_at"], name="catalog_product_updated_at"),
+            # A sync's order (`updated_since`, `after_id`): the page seeks to the cursor, and its
+            # total counts the products changed since then index-only (catalog.selectors).
+            models.Index(fields=["updated_at", "id"], name="catalog_product_updated_at_id"),
             models.Index(fields=["created_at"], name="catalog_product_created_at"),
             models.Index(fields=["price"], name="catalog_product_price"),
             # `search` is icontains, which PostgreSQL runs as UPPER(column) LIKE UPPER('%...%'):

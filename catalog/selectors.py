@@ -6,9 +6,11 @@ come from a join on that branch's level row; summed over every branch they are c
 subqueries. Either way a page of products is one query whatever its size.
 """
 
+from datetime import datetime
 from uuid import UUID
 
 from django.db.models import (
+    Case,
     Count,
     DateTimeField,
     Exists,
@@ -22,6 +24,8 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
+    Window,
 )
 from django.db.models.functions import Coalesce, Greatest, Lower
 
@@ -111,20 +115,127 @@ def low_stock_levels(*, branch_id: UUID | None, threshold: int | None = None) ->
     catalog does not report every product a small branch never carried. Without a branch every
     branch's rows count, each on its own. Each row carries `name`, `critical_level` (the bound
     used) and `shortage` = critical_level - quantity.
+
+    Each row reads its product by primary key (correlated subqueries) instead of joining: the
+    cost then follows the stock rows, a few thousand, where a join let PostgreSQL's default
+    costs hash the whole 100,000-product table (bench/README.md: 4,377 rows, 2,058 buffers).
+    An inactive product's subquery is NULL, and a NULL bound lists nothing.
     """
-    levels = StockLevel.objects.filter(product__is_active=True)
+    levels = StockLevel.objects.all()
     if branch_id is not None:
         levels = levels.filter(branch_id=branch_id)
-    bound = Value(threshold) if threshold is not None else F("product__critical_stock_level")
+    product = Product.objects.filter(pk=OuterRef("product_id"), is_active=True).order_by()
+    active_level = Subquery(product.values("critical_stock_level")[:1])
+    if threshold is not None:
+        # The plain bound goes first, so only the rows under it read their product.
+        levels = levels.filter(quantity__lte=threshold)
+        bound = Case(When(Exists(product), then=Value(threshold)), default=None)
+    else:
+        bound = active_level
     return (
-        levels.annotate(
-            name=F("product__name"),
-            critical_level=bound,
+        levels.annotate(critical_level=bound)
+        .filter(quantity__lte=F("critical_level"))
+        .annotate(
+            name=Subquery(product.values("name")[:1]),
             shortage=F("critical_level") - F("quantity"),
         )
-        .filter(quantity__lte=F("critical_level"))
         .order_by("-shortage", "name", "product_id", "branch_id")
     )
+
+
+def low_stock_page(levels: QuerySet, *, skip: int, limit: int) -> tuple[int, list]:
+    """One page of `low_stock_levels` and their count, in one query when the page has rows:
+    the count rides on the page as a window over every matching row (the filter runs once)."""
+    rows = list(levels.annotate(total=Window(Count("*")))[skip : skip + limit])
+    if rows:
+        return rows[0].total, rows
+    return (levels.count() if skip else 0), rows
+
+
+def _after(time_field: str, id_field: str, since: datetime, after_id: UUID | None) -> Q:
+    """(time, id) past the cursor (since, after_id): later, or at `since` with a greater id."""
+    if after_id is None:
+        return Q(**{f"{time_field}__gt": since})
+    # The first term alone is what an index on (time, id) can seek to.
+    return Q(**{f"{time_field}__gte": since}) & (
+        Q(**{f"{time_field}__gt": since}) | Q(**{f"{id_field}__gt": after_id})
+    )
+
+
+def _not_after(time_field: str, id_field: str, since: datetime, after_id: UUID | None) -> Q:
+    if after_id is None:
+        return Q(**{f"{time_field}__lte": since})
+    return Q(**{f"{time_field}__lt": since}) | Q(
+        **{time_field: since, f"{id_field}__lte": after_id}
+    )
+
+
+def product_sync_page(
+    products: QuerySet[Product],
+    *,
+    branch_id: UUID | None,
+    since: datetime,
+    after_id: UUID | None,
+    skip: int,
+    limit: int,
+) -> tuple[int, list[UUID]]:
+    """The total and the page's ids of a sync: `products` (already filtered otherwise) whose
+    `changed_at` (see products_with_stock) is past the cursor (since, after_id), ordered by
+    (changed_at, id).
+
+    `changed_at` is the later of two times in two tables, so no index orders it; this splits
+    the rows by which time wins. A product's own time wins for most rows: those come in the
+    order of the (updated_at, id) index, each checking its stock row by key. Where the stock
+    row's time wins, the stock rows lead (a branch carries a few thousand of them), each
+    reading its product by primary key. Each part is read only as far as the page, and the
+    page is the first rows of the two merged, so every page of a sync costs about the same.
+
+    The total is split the other way, which needs no join for the large part: every product
+    whose own time is past the cursor counts (an index-only count), plus those whose own time
+    is not but whose stock time is.
+    """
+    stock_rows = StockLevel.objects.order_by()
+    if branch_id is not None:
+        stock_rows = stock_rows.filter(branch_id=branch_id)
+        own_wins = Q(level__updated_at__isnull=True) | Q(level__updated_at__lte=F("updated_at"))
+    else:
+        # Summed over every branch the stock time is the latest row's: a product's other rows
+        # are not its stock time, so each product is represented by its latest row only.
+        later = StockLevel.objects.filter(product_id=OuterRef("product_id")).filter(
+            Q(updated_at__gt=OuterRef("updated_at"))
+            | Q(updated_at=OuterRef("updated_at"), branch_id__gt=OuterRef("branch_id"))
+        )
+        stock_rows = stock_rows.filter(~Exists(later))
+        own_wins = ~Exists(
+            StockLevel.objects.filter(
+                product_id=OuterRef("pk"), updated_at__gt=OuterRef("updated_at")
+            )
+        )
+    own_time = Subquery(
+        products.order_by().filter(pk=OuterRef("product_id")).values("updated_at")[:1]
+    )
+    stock_rows = stock_rows.filter(_after("updated_at", "product_id", since, after_id)).annotate(
+        own_time=own_time
+    )
+
+    total = (
+        products.order_by().filter(_after("updated_at", "pk", since, after_id)).count()
+        + stock_rows.filter(_not_after("own_time", "product_id", since, after_id)).count()
+    )
+    end = skip + limit
+    own_first = (
+        products.filter(_after("updated_at", "pk", since, after_id))
+        .filter(own_wins)
+        .order_by("updated_at", "pk")
+        .values_list("updated_at", "pk")[:end]
+    )
+    stock_first = (
+        stock_rows.filter(updated_at__gt=F("own_time"))
+        .order_by("updated_at", "product_id")
+        .values_list("updated_at", "product_id")[:end]
+    )
+    merged = sorted([*own_first, *stock_first])
+    return total, [pk for _, pk in merged[skip:end]]
 
 
 def product_movements(*, product_id: UUID, branch_id: UUID | None) -> QuerySet[StockMovement]:

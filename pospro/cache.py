@@ -25,11 +25,14 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
+from typing import TypeVar
 
 from django.core.cache import cache
 from django.db import transaction
 
 logger = logging.getLogger("pospro.cache")
+
+T = TypeVar("T")
 
 #: How long a version key lives without being moved (longer than any cached answer).
 VERSION_TTL = 3 * 24 * 3600
@@ -117,10 +120,11 @@ def versions(keys: Sequence[str]) -> dict[str, int] | None:
     return found if _start_missing(found, keys) else None
 
 
-def cached_bytes(
-    key: str, version_keys: Sequence[str], build: Callable[[], bytes], *, ttl: int
-) -> bytes:
-    """The bytes cached under `key` while `version_keys` stand, else `build()` (and cached)."""
+def cached_value(key: str, version_keys: Sequence[str], build: Callable[[], T], *, ttl: int) -> T:
+    """The value cached under `key` while `version_keys` stand, else `build()` (and cached).
+
+    The entry and the versions come in one `get_many`: a hit is one cache round trip.
+    """
     if ttl <= 0 or not cache_is_current():
         return build()
     found = cache.get_many([key, *version_keys])
@@ -132,6 +136,13 @@ def cached_bytes(
         return entry[1]
     # Stored under the versions read *before* building: if a write moved one meanwhile, this
     # entry is already outdated and the next read builds it again.
-    body = build()
-    cache.set(key, (current, body), timeout=ttl)
-    return body
+    value = build()
+    cache.set(key, (current, value), timeout=ttl)
+    return value
+
+
+def cached_bytes(
+    key: str, version_keys: Sequence[str], build: Callable[[], bytes], *, ttl: int
+) -> bytes:
+    """A whole answer's bytes, cached while `version_keys` stand (`cached_value`)."""
+    return cached_value(key, version_keys, build, ttl=ttl)

@@ -103,21 +103,25 @@ def test_token_signed_with_other_key_is_refused(api, admin_user):
     assert_problem(api.get("/api/v1/auth/me"), 401, "token_not_valid")
 
 
-def test_deactivated_user_is_refused_on_next_request(cashier):
+def test_deactivated_user_is_refused_on_next_request(cashier, django_capture_on_commit_callbacks):
     from accounts.services import user_set_active
 
     client = client_for(cashier)
     assert client.get("/api/v1/auth/me").status_code == 200
-    assert client.get("/api/v1/auth/me").status_code == 200  # now served from the snapshot
-    user_set_active(user=User.objects.get(pk=cashier.pk), is_active=False)
+    assert client.get("/api/v1/auth/me").status_code == 200  # now served from the cache
+    with django_capture_on_commit_callbacks(execute=True):
+        user_set_active(user=User.objects.get(pk=cashier.pk), is_active=False)
     assert_problem(client.get("/api/v1/auth/me"), 401, "authentication_failed")
 
 
-def test_role_and_branch_changes_apply_on_next_request(manager, other_branch):
+def test_role_and_branch_changes_apply_on_next_request(
+    manager, other_branch, django_capture_on_commit_callbacks
+):
     client = client_for(manager)
     assert client.get("/api/v1/auth/me").json()["role"] == "manager"
-    manager.role, manager.branch = "cashier", other_branch
-    manager.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        manager.role, manager.branch = "cashier", other_branch
+        manager.save()
     body = client.get("/api/v1/auth/me").json()
     assert (body["role"], body["branch_id"]) == ("cashier", str(other_branch.pk))
 

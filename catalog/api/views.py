@@ -70,6 +70,16 @@ class ProductPagination(SkipLimitPagination):
 
     def paginate_queryset(self, queryset, request, view=None):
         self.skip, self.limit = page_params(request.query_params)
+        if request.query_params.get("updated_since"):
+            # A sync: the filterset finds the page's ids without sorting every changed product.
+            filterset = view.filterset_class(
+                request.query_params, queryset=view.get_queryset(), request=request
+            )
+            filterset.is_valid()  # already validated by the filter backend
+            self.total, ids = filterset.sync_page(
+                branch_id=view.context_branch_id, skip=self.skip, limit=self.limit
+            )
+            return list(view.get_queryset().filter(pk__in=ids).order_by("changed_at", "id"))
         self.total = queryset.count()
         ids = queryset.values("pk")[self.skip : self.skip + self.limit]
         return list(view.get_queryset().filter(pk__in=ids).order_by(*queryset.query.order_by))
@@ -195,12 +205,8 @@ class ProductViewSet(viewsets.GenericViewSet):
             levels = selectors.low_stock_levels(
                 branch_id=self.context_branch_id, threshold=threshold
             )
-            page = {
-                "total_low_stock": levels.count(),
-                "skip": skip,
-                "limit": limit,
-                "items": levels[skip : skip + limit],
-            }
+            total, items = selectors.low_stock_page(levels, skip=skip, limit=limit)
+            page = {"total_low_stock": total, "skip": skip, "limit": limit, "items": items}
             return JSONRenderer().render(LowStockSerializer(page).data)
 
         return self._cached("low-stock", [CATALOG_KEY], [threshold, skip, limit], build)

@@ -384,9 +384,38 @@ def test_the_low_stock_gauge_counts_the_same_rows_per_branch(branch, other_branc
 def test_low_stock_queries(manager_api, branch, django_assert_num_queries, count):
     for product in ProductFactory.create_batch(count):
         give_stock(product, branch, 1)
-    with django_assert_num_queries(3):  # user, count, page
+    with django_assert_num_queries(2):  # user, the page with its count (a window)
         body = manager_api.get(LOW, {"limit": 100}).json()
     assert body["total_low_stock"] == len(body["items"]) == count
+
+
+def test_low_stock_past_the_last_page_still_counts(manager_api, branch, django_assert_num_queries):
+    for product in ProductFactory.create_batch(3, critical_stock_level=5):
+        give_stock(product, branch, 1)
+    with django_assert_num_queries(3):  # user, the empty page, then the count alone
+        body = manager_api.get(LOW, {"skip": 10}).json()
+    assert (body["total_low_stock"], body["items"]) == (3, [])
+
+
+@pytest.mark.parametrize("query", [{}, {"threshold": 5}])
+def test_low_stock_leaves_out_inactive_products_for_every_bound(
+    admin_api, branch, other_branch, query
+):
+    """Each row reads its product by key: an inactive product has no bound, with or without a
+    threshold, at one branch or summed over all of them."""
+    active = ProductFactory(name="Active", critical_stock_level=5)
+    gone = ProductFactory(name="Gone", critical_stock_level=5, is_active=False)
+    for product in (active, gone):
+        give_stock(product, branch, 1)
+        give_stock(product, other_branch, 2)
+    every = admin_api.get(LOW, query).json()
+    assert [(i["name"], i["current_stock"]) for i in every["items"]] == [
+        ("Active", 1),
+        ("Active", 2),
+    ]
+    assert every["total_low_stock"] == 2
+    one = admin_api.get(LOW, {**query, "branch_id": str(other_branch.pk)}).json()
+    assert [(i["name"], i["shortage"]) for i in one["items"]] == [("Active", 3)]
 
 
 # --- GET /products/{id}/movements ----------------------------------------------------------------
