@@ -8,11 +8,20 @@ method from sales.services.refund_method_for. They are generated in memory in ti
 written with COPY, so a million order lines take minutes; every stock change has its ledger row
 with its balance, and check_invariants() verifies the result before the command commits.
 
+Every branch has two registers (K1, K2) whose cash sessions frame the sales: K1 runs a morning
+and an evening shift, K2 one from late morning to evening, each opened by a cashier of the
+branch with a float, who rings up the sales of that session and closes it with a count a little
+over or short now and then. Sessions are opened and closed through sales.cash
+(cash_session_open/close with the historic moment), so the Z reports are the service's own;
+today's sessions still running stay open. Refunds and cancellations count in the session open
+at their register (or another of their branch) when they happen, if any.
+
 Sales follow a daily rhythm (08:00-23:00 with lunch and evening peaks), a weekly one (weekends
 busier), a slow upward trend and noise; product popularity is Zipf-like; branches differ in size.
 """
 
 import heapq
+import itertools
 import math
 import random
 import time
@@ -35,9 +44,12 @@ from accounts.models import MANAGERS_GROUP, Branch, Role, User
 from catalog.models import Category, MovementReason, Product, StockLevel, StockMovement
 from pospro.clock import business_today, business_tz, local
 from pospro.money import ZERO, quantize
-from sales import rollup
+from sales import cash, rollup
 from sales.models import (
+    CashMovement,
+    CashSession,
     Customer,
+    CustomerPayment,
     IdempotencyKey,
     Order,
     OrderItem,
@@ -48,6 +60,7 @@ from sales.models import (
     ProductSalesRollup,
     Refund,
     RefundItem,
+    Register,
     SalesRollup,
 )
 from sales.pricing import LineInput, price_order, refund_line
@@ -120,10 +133,14 @@ BRANCH_SHARES = {"IST-01": 0.34, "ANK-01": 0.26, "IZM-01": 0.22, "ANT-01": 0.18}
 MEAN_LINES = 2.45  # 1 + a geometric(0.4) tail capped at 11 extra lines
 MEAN_QUANTITY = 1.35
 REFUND_RATE, CANCEL_RATE = 0.02, 0.006
+#: After which days (0 = the first) the seed refreshes its tables' statistics as they grow.
+ANALYZE_AFTER_DAYS = {0, 3, 10, 30}
+#: Registers per branch and their opening float.
+DEMO_REGISTERS = [("K1", "Front till", Decimal("500.00")), ("K2", "Second till", Decimal("300.00"))]
 #: What the seed writes: the tables whose statistics analyze_seeded_tables() refreshes.
 SEEDED_MODELS = (
     Branch, Category, Product, StockLevel, StockMovement, Customer, Order, OrderItem,
-    OrderSequence, Payment, Refund, RefundItem, SalesRollup, ProductSalesRollup,
+    OrderSequence, Payment, Refund, RefundItem, SalesRollup, ProductSalesRollup, CashSession,
 )  # fmt: skip
 
 
@@ -186,6 +203,23 @@ def demo_staff_ensure(*, branches: list[Branch], reset: bool) -> dict:
     return staff
 
 
+def demo_registers_ensure(*, branches: list[Branch], staff: dict) -> dict:
+    """K1 and K2 at every demo branch, made by the branch's manager through sales.cash.
+    Returns {branch id: {code: Register}}."""
+    managers = User.objects.in_bulk([staff[b.pk]["manager"] for b in branches])
+    registers = {b.pk: {} for b in branches}
+    for register in Register.objects.filter(branch__in=branches):
+        registers[register.branch_id][register.code] = register
+    for branch in branches:
+        for code, name, _ in DEMO_REGISTERS:
+            if code not in registers[branch.pk]:
+                registers[branch.pk][code] = cash.register_create(
+                    actor=managers[staff[branch.pk]["manager"]], code=code, name=name,
+                    branch_id=branch.pk,
+                )  # fmt: skip
+    return registers
+
+
 # --- writing in bulk ------------------------------------------------------------------------------
 
 
@@ -240,7 +274,12 @@ class Seeder:
         self.now = timezone.now()
         self.latest = self.now - timedelta(minutes=1)
         self.include_vat = settings.POSPRO_PRICES_INCLUDE_VAT
-        self.pending: list = []  # heap of (time, seq, reason, [(p, b, quantity, order, user)])
+        # Heap of (time, seq, what, payload): stock coming back (what = its movement reason,
+        # payload [(p, b, quantity, order, user)]), a refund, or a cash session's open/close.
+        self.pending: list = []
+        self.seq = itertools.count()
+        self.sessions: dict = {}  # branch index -> {register code: its open CashSession}
+        self.closing: dict = {}  # session id -> when it will close (None: stays open)
         self.balance: dict = {}  # (product index, branch index) -> stock
         self.owed: dict = defaultdict(lambda: ZERO)  # customer id -> balance
 
@@ -325,15 +364,95 @@ class Seeder:
             self._move(p, b, purchase, MovementReason.STOCK_PURCHASE, before, user_id=manager)
         self._move(p, b, -quantity, MovementReason.SALE, moment, order_id)
 
-    def _later(self, moment: datetime, reason: str, changes: list) -> None:
-        """Stock that comes back after the sale (a return or a cancellation), in time order."""
-        heapq.heappush(self.pending, (moment, self.summary["movements"], reason, changes))
+    def _later(self, moment: datetime, what: str, payload) -> None:
+        """What happens after the sale (stock coming back, a refund) or around it (a cash
+        session opening or closing), in time order."""
+        heapq.heappush(self.pending, (moment, next(self.seq), what, payload))
 
     def _apply_pending(self, before: datetime | None) -> None:
         while self.pending and (before is None or self.pending[0][0] < before):
-            moment, _, reason, changes = heapq.heappop(self.pending)
-            for p, b, quantity, order_id, user_id in changes:
-                self._move(p, b, quantity, reason, moment, order_id, user_id)
+            moment, _, what, payload = heapq.heappop(self.pending)
+            if what == "open":
+                self._open_session(moment, *payload)
+            elif what == "close":
+                self._close_session(moment, *payload)
+            elif what == "refund":
+                self._refund(moment, *payload)
+            else:
+                for p, b, quantity, order_id, user_id in payload:
+                    self._move(p, b, quantity, what, moment, order_id, user_id)
+
+    # cash sessions --------------------------------------------------------------------------------
+
+    def _plan_sessions(self, day: date) -> None:
+        """The day's shifts at every branch: K1 07:45-15:30 and 15:35-23:10, K2 10:50-20:00
+        (give or take minutes), cashiers taking turns by day. Today's shifts still running
+        are opened but not closed."""
+        rng = self.rng
+        for b, branch in enumerate(self.branches):
+            cashiers = self.staff[branch.pk]["cashiers"]
+            turn = day.toordinal() % len(cashiers)
+
+            def at(hour: int, minute: int) -> datetime:
+                return datetime(day.year, day.month, day.day, hour, minute, tzinfo=self.zone)
+
+            handover = at(15, 20) + timedelta(minutes=rng.randint(0, 20))
+            shifts = [
+                ("K1", at(7, 45) + timedelta(minutes=rng.randint(0, 10)), handover),
+                ("K1", handover + timedelta(minutes=rng.randint(2, 8)),
+                 at(23, 5) + timedelta(minutes=rng.randint(0, 15))),
+                ("K2", at(10, 50) + timedelta(minutes=rng.randint(0, 10)),
+                 at(19, 50) + timedelta(minutes=rng.randint(0, 20))),
+            ]  # fmt: skip
+            for n, (code, opening, closing) in enumerate(shifts):
+                if opening > self.latest:
+                    continue
+                cashier = cashiers[(turn + n) % len(cashiers)]
+                stays_open = closing > self.latest
+                self._later(opening, "open", (b, code, cashier, None if stays_open else closing))
+                if not stays_open:
+                    self._later(closing, "close", (b, code))
+
+    def _open_session(self, moment: datetime, b: int, code: str, cashier, closing) -> None:
+        branch = self.branches[b]
+        opening_float = next(f for c, _, f in DEMO_REGISTERS if c == code)
+        session = cash.cash_session_open(
+            actor=self.users[cashier], register_id=self.registers[branch.pk][code].pk,
+            opening_float=opening_float, at=moment,
+        )  # fmt: skip
+        self.sessions.setdefault(b, {})[code] = session
+        self.closing[session.pk] = closing
+        self.summary["sessions"] += 1
+
+    def _close_session(self, moment: datetime, b: int, code: str) -> None:
+        """Count the drawer: what the X report expects, mostly to the cent, sometimes a few
+        kuruş or lira out (more often short than over)."""
+        session = self.sessions[b].pop(code)
+        self._write()  # the session's sales and refunds, before its report reads them
+        expected = cash.session_report(session)["expected_cash"]
+        r, rng = self.rng.random(), self.rng
+        if r < 0.7:
+            delta = ZERO
+        elif r < 0.9:
+            delta = Decimal(rng.randint(1, 40)) * Decimal("0.05")
+        else:
+            delta = Decimal(rng.randint(1, 10))
+        if rng.random() < 0.65:
+            delta = -delta
+        cash.cash_session_close(
+            actor=self.users[session.opened_by_id], session_id=session.pk,
+            counted_cash=max(expected + delta, ZERO), at=moment,
+        )  # fmt: skip
+
+    def _session_at(self, b: int, moment: datetime, prefer=None):
+        """The open session a sale, refund or cancellation at branch `b` goes through: the
+        preferred register's if it is open, else any open one at random; None when none is."""
+        open_now = self.sessions.get(b) or {}
+        if prefer is not None and prefer in open_now:
+            return open_now[prefer]
+        if not open_now:
+            return None
+        return open_now[self.rng.choice(sorted(open_now))]
 
     # sales ----------------------------------------------------------------------------------------
 
@@ -408,7 +527,9 @@ class Seeder:
         customer = rng.choice(self.customers).pk if self.customers and rng.random() < 0.15 else None
         payments = self._payments(priced.total, customer)
         paid = sum((tendered for _, tendered, _ in payments), ZERO)
-        cashier = rng.choice(self.staff[branch.pk]["cashiers"])
+        session = self._session_at(b, moment)
+        register = session.register_id if session else None
+        cashier = session.opened_by_id if session else rng.choice(self.staff[branch.pk]["cashiers"])
         manager = self.staff[branch.pk]["manager"]
 
         # Decide now what happens to the order later, so its row carries its final status.
@@ -433,7 +554,12 @@ class Seeder:
             paid_amount=paid, change_due=paid - priced.total, prices_include_vat=self.include_vat,
             business_date=day, business_hour=moment.hour, created_at=moment,
             cancelled_at=cancelled_at, cancel_reason="Changed their mind" if cancelled_at else "",
+            cash_session_id=session.pk if session else None,
         ))  # fmt: skip
+        if cancelled_at and session:
+            closing = self.closing[session.pk]
+            if closing is None or cancelled_at < closing:  # cancelled before its drawer closes
+                order.cancel_session_id = session.pk
         items = []
         for n, (p, line) in enumerate(zip(picked, priced.lines, strict=True), start=1):
             product = self.products[p]
@@ -465,13 +591,14 @@ class Seeder:
                 total=item.line_total, tax=item.tax_amount, sold=item.quantity, quantity=quantity
             )
             method = refund_method_for([m for m, _, _ in payments])
-            row = self._add(Refund(
+            row = Refund(
                 order_id=order.pk, amount=amount, tax_amount=tax, method=method,
                 reason="Returned by customer", user_id=manager, created_at=later,
                 business_date=local(later).date(), business_hour=local(later).hour,
-            ))  # fmt: skip
-            self._add(RefundItem(refund_id=row.pk, order_item_id=item.pk, quantity=quantity,
-                                 amount=amount, tax_amount=tax))  # fmt: skip
+            )  # fmt: skip
+            line = RefundItem(refund_id=row.pk, order_item_id=item.pk, quantity=quantity,
+                              amount=amount, tax_amount=tax)  # fmt: skip
+            self._later(later, "refund", (b, register, row, line))
             if method == PaymentMethod.CREDIT:
                 self.owed[customer] -= amount
             changes = [(picked[index], b, quantity, order.pk, manager)]
@@ -481,12 +608,27 @@ class Seeder:
         self.summary["lines"] += len(picked)
         return len(picked)
 
+    def _refund(self, moment: datetime, b: int, register, row: Refund, line: RefundItem) -> None:
+        """A refund is written when it happens, in the session then open at the sale's
+        register (or another of the branch), if any."""
+        session = self._session_at(b, moment, prefer=self._register_codes.get(register))
+        row.cash_session_id = session.pk if session else None
+        self._add(row)
+        self._add(line)
+
     def run(self) -> Counter:
         started, rng = time.monotonic(), self.rng
         with connection.cursor() as cursor:  # check keys row by row: no huge deferred queue
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         self.make_catalog()
         self.make_customers()
+        self.registers = demo_registers_ensure(branches=self.branches, staff=self.staff)
+        self._register_codes = {
+            r.pk: code for by_code in self.registers.values() for code, r in by_code.items()
+        }
+        self.users = User.objects.in_bulk(
+            [pk for people in self.staff.values() for pk in people["cashiers"]]
+        )
         today = business_today()
         days = [today - timedelta(days=n) for n in range(self.days - 1, -1, -1)]
         self.opening = datetime.combine(days[0] - timedelta(days=1), datetime.min.time(),
@@ -511,9 +653,10 @@ class Seeder:
         branch_cum = list(accumulate(
             BRANCH_SHARES.get(b.code, 1 / len(self.branches)) for b in self.branches
         ))  # fmt: skip
-        for day, target in zip(days, targets, strict=True):
+        for n_day, (day, target) in enumerate(zip(days, targets, strict=True)):
             count = round(target / MEAN_LINES * 1.05) + 5 if self.lines_target else target
             number, day_lines = sequences.get(day, 0), 0
+            self._plan_sessions(day)
             for moment in self._times(day, count):
                 if self.lines_target and day_lines >= target:
                     break
@@ -524,6 +667,10 @@ class Seeder:
             if number:
                 sequences[day] = number
             self._write()
+            if n_day in ANALYZE_AFTER_DAYS:
+                # The session reports read freshly copied tables: without statistics their
+                # plans scan whole tables, and a close took 40 ms instead of a few.
+                analyze_seeded_tables()
             self.progress(1, self.summary["orders"], self.summary["lines"])
         self._apply_pending(None)
         for (p, b), quantity in self.balance.items():
@@ -567,6 +714,9 @@ def delete_demo(*, branch_ids: list) -> dict:
         _delete(IdempotencyKey.objects.filter(order__in=orders)),
         _delete(OrderItem.objects.filter(order__in=orders)),
         _delete(Order.objects.filter(pk__in=orders)),
+        _delete(CustomerPayment.objects.filter(customer__in=customers)),
+        _delete(CashMovement.objects.filter(session__branch_id__in=branch_ids)),
+        _delete(CashSession.objects.filter(branch_id__in=branch_ids)),
     ]
     # The report rollups refer to the products and hold the deleted orders: recompute them.
     rollup.rebuild()

@@ -232,10 +232,11 @@ POSPRO_THROTTLE_RATES = {
 }
 
 REST_FRAMEWORK = {
-    # simplejwt's: the user is read by primary key on every request, so a deactivation, role
-    # or branch change applies at the next request in every worker, whatever the cache does.
+    # simplejwt's, with the user's row served from the cache under a version every committed
+    # user write moves (accounts.authentication): a deactivation, role or branch change applies
+    # at the next request in every worker; one cache round trip instead of a query.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "accounts.authentication.CachedUserJWTAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_THROTTLE_CLASSES": ["pospro.api.throttling.UserRateThrottle"],
@@ -271,6 +272,8 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "accounts.models.Role",
         "PaymentMethodEnum": "sales.models.PaymentMethod",
         "AccountPaymentMethodEnum": "sales.models.AccountPaymentMethod",
+        "CashMovementTypeEnum": "sales.models.CashMovementType",
+        "CashSessionStatusEnum": "sales.models.CashSessionStatus",
     },
 }
 
@@ -286,6 +289,9 @@ POSPRO_TIME_ZONE = os.environ.get("POSPRO_TIME_ZONE", "Europe/Istanbul")
 
 POSPRO_PRICES_INCLUDE_VAT = env_bool("POSPRO_PRICES_INCLUDE_VAT", False)
 POSPRO_ALLOW_NEGATIVE_STOCK = env_bool("POSPRO_ALLOW_NEGATIVE_STOCK", False)
+# Anything that moves cash (sale with a cash tender, cash refund, cancellation, cash account
+# payment) must name its register (register_id); 400 register_required otherwise.
+POSPRO_REQUIRE_CASH_SESSION = env_bool("POSPRO_REQUIRE_CASH_SESSION", False)
 # Read caches (products, reports); 0 turns them off.
 POSPRO_CACHE_TTL = env_int("POSPRO_CACHE_TTL", 300)
 # The longest period (days) a report or /orders/stats reads; longer ones answer 400.

@@ -9,7 +9,7 @@ from drf_spectacular.views import (
 from accounts.api.urls import auth_urlpatterns
 from pospro import views
 from reporting.api.views import OrderStatsView
-from reporting.dashboard import dashboard
+from reporting.dashboard import cash_dashboard, dashboard
 
 api_v1 = [
     path("auth/", include(auth_urlpatterns)),
@@ -36,6 +36,7 @@ urlpatterns = [
     ),
     path("api/v1/", include(api_v1)),
     path("admin/dashboard/", dashboard, name="admin-dashboard"),
+    path("admin/dashboard/cash/", cash_dashboard, name="admin-dashboard-cash"),
     path("admin/", admin.site.urls),
 ]
 

@@ -16,7 +16,8 @@ class ReportingConfig(AppConfig):
     name = "reporting"
 
     def ready(self):
-        for model in ("catalog.Product", "catalog.Category", "accounts.Branch", "accounts.User"):
+        labelled = ("catalog.Product", "catalog.Category", "accounts.Branch", "accounts.User")
+        for model in (*labelled, "sales.Register"):
             post_save.connect(
                 _labels_changed, sender=model, dispatch_uid=f"reporting-labels-{model}"
             )

@@ -167,3 +167,36 @@ def bar_chart(
         body.append(f'<text class="chart-axis" x="{width / 2}" y="{row * 0.6}" '
                     'text-anchor="middle">No sales</text>')  # fmt: skip
     return _svg(width, height, label, body)
+
+
+def signed_bar_chart(
+    bars: Sequence[tuple[str, Decimal]], *, label: str, width: int = 600, row: int = 26
+) -> SafeString:
+    """bars: (name, value) where a value may be negative (over/short): bars grow left of a
+    zero line for negative values (`chart-bar-short`) and right for positive ones."""
+    name_w, value_w, pad = 200, 80, 6
+    plot_w = width - name_w - 2 * value_w
+    zero = name_w + value_w + plot_w / 2
+    height = max(len(bars), 1) * row + pad
+    peak = max((abs(float(v)) for _, v in bars), default=0) or 1.0
+    body = [f'<line class="chart-grid" x1="{zero:.1f}" y1="0" x2="{zero:.1f}" y2="{height}"/>']
+    for i, (name, value) in enumerate(bars):
+        top = pad + i * row
+        short = name if len(name) <= 26 else name[:25] + "…"
+        bar_w = max(plot_w / 2 * abs(float(value)) / peak, 1.0)
+        negative = value < 0
+        bx = zero - bar_w if negative else zero
+        tx, anchor = (bx - 6, "end") if negative else (zero + bar_w + 6, "start")
+        css = "chart-bar chart-bar-short" if negative else "chart-bar"
+        body.append(
+            f'<text class="chart-label" x="{name_w - 8}" y="{top + row * 0.6:.1f}" '
+            f'text-anchor="end">{escape(short)}<title>{escape(name)}</title></text>'
+            f'<rect class="{css}" x="{bx:.1f}" y="{top + 3}" width="{bar_w:.1f}" '
+            f'height="{row - 8}"><title>{escape(name)}: {money(value)}</title></rect>'
+            f'<text class="chart-value" x="{tx:.1f}" y="{top + row * 0.6:.1f}" '
+            f'text-anchor="{anchor}">{money(value)}</text>'
+        )
+    if not bars:
+        body.append(f'<text class="chart-axis" x="{width / 2}" y="{row * 0.6}" '
+                    'text-anchor="middle">No closed sessions</text>')  # fmt: skip
+    return _svg(width, height, label, body)

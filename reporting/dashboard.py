@@ -11,8 +11,9 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.db.models import F
+from django.db.models import F, Q
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from accounts.models import Branch, Role
@@ -20,9 +21,12 @@ from accounts.scoping import branch_filter
 from catalog.selectors import low_stock_levels
 from pospro.clock import business_today
 from pospro.exceptions import Forbidden, NotFound, ValidationFailed
+from pospro.money import ZERO
 from reporting import charts, selectors
 from reporting.cache import cached_report
 from reporting.selectors import Figures
+from sales import cash
+from sales.models import CashSession, CashSessionStatus
 
 TREND_DAYS = 30
 LOW_STOCK_ROWS = 15
@@ -139,3 +143,103 @@ def dashboard_view(request):
 
 
 dashboard = admin.site.admin_view(dashboard_view)
+
+
+# --- The Cash page ------------------------------------------------------------------------------
+
+
+def todays_sessions(*, today, branch_id) -> list[CashSession]:
+    """Sessions opened today, and any still open from before (a drawer never counted), by
+    branch, register and opening: one query."""
+    sessions = CashSession.objects.filter(
+        Q(business_date=today) | Q(status=CashSessionStatus.OPEN)
+    ).select_related("register", "branch", "opened_by")
+    if branch_id:
+        sessions = sessions.filter(branch_id=branch_id)
+    return list(sessions.order_by("branch__code", "register__code", "opened_at"))
+
+
+def _session_row(session: CashSession) -> dict:
+    """An open session's expected cash is its X report's, live (sales.cash.session_report, six
+    queries); a closed one's figures are those its close stored."""
+    is_open = session.status == CashSessionStatus.OPEN
+    expected = cash.session_report(session)["expected_cash"] if is_open else session.expected_cash
+    return {
+        "id": session.pk,
+        "branch": session.branch.code,
+        "register": session.register.code,
+        "register_name": session.register.name,
+        "cashier": session.opened_by.name,
+        "opened": f"{timezone.localtime(session.opened_at):%H:%M}"
+        if session.business_date == business_today()
+        else f"{timezone.localtime(session.opened_at):%d %b %H:%M}",
+        "closed": f"{timezone.localtime(session.closed_at):%H:%M}" if session.closed_at else "",
+        "open": is_open,
+        "z_number": session.z_number,
+        "opening_float": charts.money(session.opening_float),
+        "expected": charts.money(expected),
+        "counted": "" if is_open else charts.money(session.counted_cash),
+        "over_short": "" if is_open else charts.money(session.over_short),
+        "short": not is_open and session.over_short < 0,
+    }
+
+
+@require_GET
+def cash_dashboard_view(request):
+    """Today's drawers per register (live expected cash for the open ones, expected against
+    counted for the closed ones) and over/short per cashier over the last 30 days."""
+    if request.user.role not in (Role.ADMIN, Role.MANAGER):
+        raise PermissionDenied("The dashboard is for managers and admins.")
+    branch_id = _chosen_branch(request)
+    today = business_today()
+    start = today - timedelta(days=TREND_DAYS - 1)
+    sessions = [_session_row(s) for s in todays_sessions(today=today, branch_id=branch_id)]
+    cashiers = cached_report(
+        "cash-cashiers",
+        {"branch_id": branch_id, "today": today},
+        start=start,
+        end=today,
+        branch_id=branch_id,
+        compute=lambda: selectors.cash_by_cashier(start=start, end=today, branch_id=branch_id),
+    )
+    branches = list(Branch.objects.order_by("code"))
+    scope = next((f"{b.code} {b.name}" for b in branches if b.pk == branch_id), None)
+    over_short = sum((row["over_short"] for row in cashiers), ZERO)
+    context = {
+        **admin.site.each_context(request),
+        "title": "Cash dashboard",
+        "scope": scope or "All branches",
+        "today": today,
+        "zone": settings.POSPRO_TIME_ZONE,
+        "trend_start": start,
+        "is_admin": request.user.role == Role.ADMIN,
+        "branches": branches,
+        "branch_id": branch_id,
+        "sessions": sessions,
+        "open_count": sum(1 for s in sessions if s["open"]),
+        "closed_count": sum(1 for s in sessions if not s["open"]),
+        "cashiers": [
+            {
+                "name": row["opened_by__name"] or row["opened_by__email"],
+                "sessions": row["sessions"],
+                "expected": charts.money(row["expected_cash"]),
+                "counted": charts.money(row["counted_cash"]),
+                "over_short": charts.money(row["over_short"]),
+                "short": row["over_short"] < 0,
+            }
+            for row in cashiers
+        ],
+        "over_short_total": charts.money(over_short),
+        "over_short_negative": over_short < 0,
+        "cashier_chart": charts.signed_bar_chart(
+            [
+                (row["opened_by__name"] or row["opened_by__email"], row["over_short"])
+                for row in cashiers
+            ],
+            label=f"Over/short per cashier, last {TREND_DAYS} days",
+        ),  # fmt: skip
+    }
+    return TemplateResponse(request, "reporting/cash_dashboard.html", context)
+
+
+cash_dashboard = admin.site.admin_view(cash_dashboard_view)

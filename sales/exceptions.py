@@ -21,3 +21,39 @@ class ExceedsBalance(DomainError):
     status_code = 400
     code = "exceeds_balance"
     title = "Payment exceeds the balance"
+
+
+class SessionAlreadyOpen(Conflict):
+    code = "session_already_open"
+    title = "A session is already open"
+
+
+class SessionClosed(Conflict):
+    code = "session_closed"
+    title = "The session is closed"
+
+
+class NoOpenSession(Conflict):
+    code = "no_open_session"
+    title = "No open cash session"
+
+
+class InsufficientCash(Conflict):
+    code = "insufficient_cash"
+    title = "Not enough cash in the drawer"
+
+
+class RegisterInactive(Conflict):
+    code = "register_inactive"
+    title = "The register is inactive"
+
+
+class RegisterRequired(DomainError):
+    status_code = 400
+    code = "register_required"
+    title = "A register is required"
+
+
+class SessionOpen(Conflict):
+    code = "session_open"
+    title = "The session is still open"

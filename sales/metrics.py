@@ -1,7 +1,11 @@
-"""Business counters for /metrics, counted when the order's transaction commits."""
+"""Business counters for /metrics, counted when the order's transaction commits, and the cash
+gauges, read from the database when Prometheus scrapes."""
 
 from django.db import transaction
+from django.db.models import Count, Sum
 from prometheus_client import Counter
+
+from sales.models import CashSession, CashSessionStatus
 
 ORDERS = Counter(
     "pospro_orders",
@@ -37,3 +41,38 @@ def refund_created_on_commit(order, refund) -> None:
 def order_cancelled_on_commit(order) -> None:
     branch = _branch_label(order)
     transaction.on_commit(lambda: CANCELLED.labels(branch=branch).inc())
+
+
+# --- Gauges read from the database at scrape time (pospro.metrics.register_gauge) ----------------
+
+
+def cash_over_short_gauge():
+    """`pospro_cash_over_short_total{branch}`: the counted minus expected cash of every closed
+    session, per branch (negative: drawers came up short). A database fact, so every worker
+    answers the same figure; a branch without closed sessions is absent."""
+    rows = (
+        CashSession.objects.filter(status=CashSessionStatus.CLOSED)
+        .order_by("branch__code")
+        .values("branch__code")
+        .annotate(total=Sum("over_short"))
+    )
+    return (
+        "pospro_cash_over_short_total",
+        "Sum of over/short (counted minus expected cash) of the closed cash sessions, per branch.",
+        [({"branch": row["branch__code"]}, float(row["total"])) for row in rows],
+    )
+
+
+def cash_sessions_open_gauge():
+    """`pospro_cash_sessions_open{branch}`: drawers open right now, per branch."""
+    rows = (
+        CashSession.objects.filter(status=CashSessionStatus.OPEN)
+        .order_by("branch__code")
+        .values("branch__code")
+        .annotate(count=Count("id"))
+    )
+    return (
+        "pospro_cash_sessions_open",
+        "Cash sessions open now (drawers not yet counted), per branch.",
+        [({"branch": row["branch__code"]}, row["count"]) for row in rows],
+    )

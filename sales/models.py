@@ -64,6 +64,161 @@ class PaymentMethod(models.TextChoices):
     CREDIT = "credit", "On account"
 
 
+class Register(models.Model):
+    """One till's cash drawer in a branch. Sales, refunds and account payments that name it
+    belong to its open cash session."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="registers")
+    code = models.CharField(max_length=20)
+    name = models.CharField(max_length=100, blank=True, default="")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["branch", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["branch", "code"], name="sales_register_branch_code"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}".strip()
+
+
+class CashSessionStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
+
+
+class CashSession(models.Model):
+    """A shift of one register: from the opening float to the counted cash at close.
+
+    The close writes the figures and the Z report (as JSON text, so every later read gives the
+    close's answer byte for byte) and takes the register's next gap-free `z_number`. A register
+    has at most one open session (a partial unique index), so two sessions of one register
+    never close at once; the session's row lock orders closes against sales and movements.
+    Nothing of a closed session changes again.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    register = models.ForeignKey(Register, on_delete=models.PROTECT, related_name="sessions")
+    #: The register's branch, copied for scoping without a join.
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="cash_sessions")
+    status = models.CharField(
+        max_length=10, choices=CashSessionStatus.choices, default=CashSessionStatus.OPEN
+    )
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="opened_cash_sessions"
+    )
+    opened_at = models.DateTimeField()
+    #: Business-local day of the opening: the date filters and the cash report use it.
+    business_date = models.DateField()
+    opening_float = models.DecimalField(max_digits=12, decimal_places=2)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="closed_cash_sessions",
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    counted_cash = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    expected_cash = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    over_short = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    z_number = models.PositiveIntegerField(null=True, blank=True)
+    note = models.TextField(blank=True, default="")
+    #: The Z report as the close answered it (JSON text); empty while open.
+    z_report = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["-opened_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["register"],
+                condition=Q(status="open"),
+                name="sales_cashsession_one_open",
+            ),
+            models.UniqueConstraint(
+                fields=["register", "z_number"], name="sales_cashsession_register_z"
+            ),
+            models.CheckConstraint(
+                condition=Q(opening_float__gte=0), name="sales_cashsession_float_gte_0"
+            ),
+            models.CheckConstraint(
+                condition=Q(counted_cash__isnull=True) | Q(counted_cash__gte=0),
+                name="sales_cashsession_counted_gte_0",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(status="open", closed_at__isnull=True, z_number__isnull=True)
+                    | Q(
+                        status="closed",
+                        closed_at__isnull=False,
+                        z_number__isnull=False,
+                        counted_cash__isnull=False,
+                        expected_cash__isnull=False,
+                        over_short__isnull=False,
+                    )
+                ),
+                name="sales_cashsession_status_fields",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["branch", "business_date"], name="sales_cashsession_branch_day"),
+            models.Index(fields=["business_date"], name="sales_cashsession_day"),
+            models.Index(fields=["register", "-opened_at"], name="sales_cashsession_register"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.register_id} Z{self.z_number}" if self.z_number else f"{self.pk} (open)"
+
+
+class CashMovementType(models.TextChoices):
+    PAID_IN = "paid_in", "Paid in"
+    PAID_OUT = "paid_out", "Paid out"
+
+
+class CashMovement(models.Model):
+    """Cash put into or taken out of the drawer for something other than a sale."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    session = models.ForeignKey(CashSession, on_delete=models.PROTECT, related_name="movements")
+    type = models.CharField(max_length=10, choices=CashMovementType.choices)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    reason = models.CharField(max_length=200)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="cash_movements"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0), name="sales_cashmovement_amount_gt_0"
+            ),
+            models.CheckConstraint(
+                condition=Q(type__in=CashMovementType.values), name="sales_cashmovement_type_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.amount}"
+
+
+def _session_link(related_name: str) -> models.ForeignKey:
+    """A record's cash session: most rows have none, so the index is partial (see Meta)."""
+    return models.ForeignKey(
+        CashSession,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        db_index=False,
+        related_name=related_name,
+    )
+
+
 class OrderSequence(models.Model):
     """Last order number handed out per business day. A sale increments it as its last write,
     so the row is locked only from then to commit, and a rolled-back sale gives its number
@@ -106,6 +261,10 @@ class Order(models.Model):
     created_at = models.DateTimeField()
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.TextField(blank=True, default="")
+    #: The cash session the sale belongs to (its register's open session), if any.
+    cash_session = _session_link("orders")
+    #: The session the cancellation happened in: it counts there, never in a closed one.
+    cancel_session = _session_link("cancellations")
 
     class Meta:
         ordering = ["-created_at", "-order_number"]
@@ -131,6 +290,16 @@ class Order(models.Model):
                 fields=["branch"],
                 condition=models.Q(status="cancelled"),
                 name="sales_order_cancelled",
+            ),
+            models.Index(
+                fields=["cash_session"],
+                condition=models.Q(cash_session__isnull=False),
+                name="sales_order_cash_session",
+            ),
+            models.Index(
+                fields=["cancel_session"],
+                condition=models.Q(cancel_session__isnull=False),
+                name="sales_order_cancel_session",
             ),
         ]
 
@@ -224,6 +393,7 @@ class CustomerPayment(models.Model):
     balance_after = models.DecimalField(max_digits=12, decimal_places=2)
     business_date = models.DateField()
     created_at = models.DateTimeField()
+    cash_session = _session_link("account_payments")
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -242,6 +412,11 @@ class CustomerPayment(models.Model):
         indexes = [
             models.Index(fields=["customer", "created_at"], name="sales_custpay_customer_time"),
             models.Index(fields=["business_date"], name="sales_custpay_day"),
+            models.Index(
+                fields=["cash_session"],
+                condition=Q(cash_session__isnull=False),
+                name="sales_custpay_cash_session",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -261,10 +436,18 @@ class Refund(models.Model):
     business_date = models.DateField()
     business_hour = models.PositiveSmallIntegerField()
     created_at = models.DateTimeField()
+    cash_session = _session_link("refunds")
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["business_date"], name="sales_refund_day")]
+        indexes = [
+            models.Index(fields=["business_date"], name="sales_refund_day"),
+            models.Index(
+                fields=["cash_session"],
+                condition=Q(cash_session__isnull=False),
+                name="sales_refund_cash_session",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"refund {self.amount} of {self.order_id}"

@@ -29,6 +29,8 @@ from accounts.scoping import for_user
 from pospro.clock import business_today, day_bounds, local, resolve_period
 from pospro.money import ZERO
 from sales.models import (
+    CashSession,
+    CashSessionStatus,
     Customer,
     CustomerPayment,
     Order,
@@ -38,6 +40,7 @@ from sales.models import (
     PaymentMethod,
     Refund,
     RefundItem,
+    Register,
     SalesRollup,
 )
 
@@ -67,12 +70,6 @@ def order_queryset(user):
     """Orders the user may read, with everything the full representation needs (4 queries, 5
     with refunds)."""
     return for_user(Order.objects.all(), user).prefetch_related(*order_lines())
-
-
-def order_with_lines(order: Order) -> Order:
-    """`order` with its lines fetched for its representation (a new order's answer)."""
-    prefetch_related_objects([order], *order_lines())
-    return order
 
 
 def refund_with_items(refund: Refund) -> Refund:
@@ -268,3 +265,29 @@ def customer_statement(*, customer: Customer, start: date, end: date) -> Stateme
             )
         )
     return Statement(customer.pk, start, end, opening, balance, entries)
+
+
+# --- Registers and cash sessions --------------------------------------------------------------
+
+
+def register_queryset(user):
+    """Registers the user may read, each with its open session's id (one query, no N+1)."""
+    open_session = CashSession.objects.filter(
+        register_id=OuterRef("pk"), status=CashSessionStatus.OPEN
+    ).values("pk")[:1]
+    return for_user(Register.objects.all(), user).annotate(open_session_id=Subquery(open_session))
+
+
+def cash_session_queryset(user, *, register_id=None, status=None, start=None, end=None):
+    """Cash sessions the user may read, newest first, filtered on the business day of the
+    opening (business-local), the register and the status."""
+    queryset = for_user(CashSession.objects.all(), user)
+    if register_id is not None:
+        queryset = queryset.filter(register_id=register_id)
+    if status:
+        queryset = queryset.filter(status=status)
+    if start is not None:
+        queryset = queryset.filter(business_date__gte=start)
+    if end is not None:
+        queryset = queryset.filter(business_date__lte=end)
+    return queryset.order_by("-opened_at", "id")

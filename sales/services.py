@@ -29,6 +29,7 @@ from pospro.exceptions import Conflict, Forbidden, NotFound, ValidationFailed, f
 from pospro.limits import MAX_AMOUNT
 from pospro.money import ZERO, quantize
 from sales import events, metrics, rollup
+from sales.cash import lock_open_session, require_register, resolve_register
 from sales.exceptions import (
     CreditLimitExceeded,
     ExceedsBalance,
@@ -271,21 +272,34 @@ def _take_order_number(order: Order) -> None:
 
 
 @transaction.atomic
-def order_create(*, actor: User, order_id: UUID | None = None, **quote_args) -> Order:
-    """Write the quoted order, its lines, payments and stock movements, all or nothing."""
-    order, items, payments = _create_order(actor=actor, order_id=order_id, **quote_args)
+def order_create(
+    *, actor: User, order_id: UUID | None = None, register_id=None, **quote_args
+) -> Order:
+    """Write the quoted order, its lines, payments and stock movements, all or nothing. With
+    `register_id` the order belongs to that register's open cash session."""
+    order, items, payments = _create_order(
+        actor=actor, order_id=order_id, register_id=register_id, **quote_args
+    )
     _finish_sale(order, items, payments)
     return order
 
 
 def _create_order(
-    *, actor: User, order_id: UUID | None, **quote_args
+    *, actor: User, order_id: UUID | None, register_id=None, **quote_args
 ) -> tuple[Order, list[OrderItem], list[Payment]]:
     """Everything of order_create but the rows it shares with every sale of the day (rollups,
-    number: `_finish_sale`), in the caller's transaction."""
+    number: `_finish_sale`), in the caller's transaction.
+
+    Locks in the fixed order: stock rows, the customer's row (a credit sale), the register's
+    open cash session (a sale naming a register), and last, in _finish_sale, the day's order
+    sequence. Without a register no cash-session query runs."""
     order_id = order_id or uuid4()
     quote = order_quote(actor=actor, **quote_args)
     priced = quote.priced
+    require_register(any(p.method == PaymentMethod.CASH for p in quote.payments), register_id)
+    register = None
+    if register_id not in (None, ""):
+        register = resolve_register(register_id, branch_id=quote.branch.pk)
     # Stock first: the likeliest refusal.
     stock_apply(
         changes=[
@@ -297,12 +311,24 @@ def _create_order(
         order_id=order_id,
         savepoint=False,
     )
+    credit = sum(
+        (
+            applied
+            for payment, applied in zip(quote.payments, quote.applied, strict=True)
+            if payment.method == PaymentMethod.CREDIT
+        ),
+        ZERO,
+    )
+    if credit:
+        _charge_account(actor=actor, customer_id=quote.customer.pk, amount=credit)
+    session = lock_open_session(register) if register is not None else None
     now = timezone.now()
     moment = local(now)
     try:
         with transaction.atomic(savepoint=False):
             order = Order.objects.create(
                 id=order_id,
+                cash_session=session,
                 branch=quote.branch,
                 cashier=quote.cashier,
                 customer=quote.customer,
@@ -359,9 +385,6 @@ def _create_order(
             )
         ]
     )
-    credit = sum((p.applied_amount for p in payments if p.method == PaymentMethod.CREDIT), ZERO)
-    if credit:
-        _charge_account(actor=actor, customer_id=quote.customer.pk, amount=credit)
     metrics.order_created_on_commit(order, payments)
     events.sales_changed_on_commit(order.branch_id, order.business_date)
     return order, items, payments
@@ -417,7 +440,8 @@ class PlacedOrder:
 def order_place(
     *, actor: User, idempotency_key: str | None, request_hash: str, render, **order_args
 ) -> PlacedOrder:
-    """Create an order at most once per (user, key); `render(order)` is its answer.
+    """Create an order at most once per (user, key); `render(order, items, payments)` is its
+    answer, made from the rows the sale has just written.
 
     The same key and body within 24 h replays the stored answer; another body -> 422; the same
     key while its first request is still running -> 409. The key row commits in the order's
@@ -425,8 +449,10 @@ def order_place(
     Refusals (400/409) are not stored: the till may correct and retry with the same key.
     """
     if not idempotency_key:
-        order = order_create(actor=actor, **order_args)
-        return PlacedOrder(201, render(order), False)
+        with transaction.atomic():
+            order, items, payments = _create_order(actor=actor, **order_args)
+            _finish_sale(order, items, payments)
+        return PlacedOrder(201, render(order, items, payments), False)
 
     with transaction.atomic():
         # Held to commit: a second request with the key sees it taken and answers 409.
@@ -452,7 +478,7 @@ def order_place(
             return PlacedOrder(existing.response_status, json.loads(existing.response_body), True)
         order, items, payments = _create_order(actor=actor, **order_args)
         # Rendered before the shared rows are written: they stay locked to commit.
-        body = json.loads(json.dumps(render(order), cls=JSONEncoder))
+        body = render(order, items, payments)
         _finish_sale(order, items, payments)
         body["order_number"] = order.order_number
         IdempotencyKey.objects.create(
@@ -460,7 +486,7 @@ def order_place(
             key=idempotency_key,
             request_hash=request_hash,
             response_status=201,
-            response_body=json.dumps(body),
+            response_body=json.dumps(body, cls=JSONEncoder),
             order=order,
             created_at=now,
             expires_at=now + IDEMPOTENCY_TTL,
@@ -546,13 +572,20 @@ def order_refund(
     items: list[RefundLineRequest],
     reason: str = "",
     method: str | None = None,
+    register_id=None,
 ) -> Refund:
     """Refund some or all of what was sold; restock with reason `return`.
 
     Amounts are the line's own, pro rata to quantity; the refund that completes a line takes
     exactly what is left of it, so a line refunded in parts adds up to its total to the cent.
+    With `register_id` the refund belongs to that register's open cash session (where it
+    happens, whichever session the order was sold in); locked after the stock and customer
+    rows.
     """
     order = _lock_order(order_id)
+    register = None
+    if register_id not in (None, ""):
+        register = resolve_register(register_id, branch_id=order.branch_id)
     if order.status in (OrderStatus.CANCELLED, OrderStatus.REFUNDED):
         raise Conflict(f"The order is {order.status}; nothing is left to refund.")
     if not items:
@@ -611,11 +644,16 @@ def order_refund(
         note=reason,
     )
     method = _refund_method(order, total, method)
+    require_register(method == PaymentMethod.CASH, register_id)
+    if method == PaymentMethod.CREDIT:  # the customer's row before the session's
+        Customer.objects.filter(pk=order.customer_id).update(balance=F("balance") - total)
+    session = lock_open_session(register) if register is not None else None
 
     now = timezone.now()
     moment = local(now)
     refund = Refund.objects.create(
         order=order,
+        cash_session=session,
         amount=total,
         tax_amount=sum((line[3] for line in lines), ZERO),
         method=method,
@@ -631,9 +669,6 @@ def order_refund(
             for item, qty, amount, tax in lines
         ]
     )
-    if method == PaymentMethod.CREDIT:
-        Customer.objects.filter(pk=order.customer_id).update(balance=F("balance") - refund.amount)
-
     for item, qty, _, _ in lines:
         refunded[item.pk][0] += qty
     fully = all(refunded[item_id][0] == item.quantity for item_id, item in order_items.items())
@@ -646,9 +681,14 @@ def order_refund(
 
 
 @transaction.atomic
-def order_cancel(*, actor: User, order_id: UUID, reason: str = "") -> Order:
-    """Void a whole order on its business day: stock and the customer's balance are restored."""
+def order_cancel(*, actor: User, order_id: UUID, reason: str = "", register_id=None) -> Order:
+    """Void a whole order on its business day: stock and the customer's balance are restored.
+    With `register_id` the cancellation (and the cash it gives back) counts in that register's
+    open cash session, whichever session the order was sold in."""
     order = _lock_order(order_id)
+    register = None
+    if register_id not in (None, ""):
+        register = resolve_register(register_id, branch_id=order.branch_id)
     if order.status == OrderStatus.CANCELLED:
         raise Conflict("The order is already cancelled.")
     if order.status != OrderStatus.COMPLETED:
@@ -664,14 +704,17 @@ def order_cancel(*, actor: User, order_id: UUID, reason: str = "") -> Order:
         note=reason,
     )
     payments = list(order.payments.all())
+    require_register(any(p.method == PaymentMethod.CASH for p in payments), register_id)
     credit = sum((p.applied_amount for p in payments if p.method == PaymentMethod.CREDIT), ZERO)
     if credit:
         Customer.objects.filter(pk=order.customer_id).update(balance=F("balance") - credit)
+    session = lock_open_session(register) if register is not None else None
     rollup.record_cancel(order, items, payments)
     order.status = OrderStatus.CANCELLED
     order.cancelled_at = timezone.now()
     order.cancel_reason = reason
-    order.save(update_fields=["status", "cancelled_at", "cancel_reason"])
+    order.cancel_session = session
+    order.save(update_fields=["status", "cancelled_at", "cancel_reason", "cancel_session"])
     metrics.order_cancelled_on_commit(order)
     events.sales_changed_on_commit(order.branch_id, order.business_date)
     return order
@@ -727,14 +770,21 @@ def customer_payment_create(
     method: str,
     reference: str = "",
     note: str = "",
+    register_id=None,
 ) -> CustomerPayment:
     """A customer pays off what they owe on account. Customers are the whole chain's, so any
     branch takes the payment. The balance is read on the locked row and lowered with F(), so
-    concurrent payments and credit sales never lose an update and never pay below zero."""
+    concurrent payments and credit sales never lose an update and never pay below zero.
+    With `register_id` (a register in the actor's scope) the payment belongs to its open cash
+    session, locked after the customer's row."""
     if amount <= ZERO:
         raise ValidationFailed.field("amount", "min_value", "Must be greater than 0.")
     if method not in AccountPaymentMethod.values:
         raise ValidationFailed.field("method", "invalid_choice", "Must be cash or card.")
+    require_register(method == AccountPaymentMethod.CASH, register_id)
+    register = None
+    if register_id not in (None, ""):
+        register = resolve_register(register_id, actor=actor)
     customer = _lock_customer(customer_id)
     if not customer.is_active:
         raise NotFound("Customer not found.")
@@ -743,10 +793,12 @@ def customer_payment_create(
             f"The payment {amount} exceeds the balance owed {max(customer.balance, ZERO)}.",
             errors=[field_error("amount", "exceeds_balance", "More than the balance owed.")],
         )
+    session = lock_open_session(register) if register is not None else None
     Customer.objects.filter(pk=customer.pk).update(balance=F("balance") - amount)
     now = timezone.now()
     return CustomerPayment.objects.create(
         customer=customer,
+        cash_session=session,
         amount=amount,
         method=method,
         reference=reference or "",

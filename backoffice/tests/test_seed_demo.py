@@ -14,7 +14,16 @@ from accounts.models import Branch, User
 from backoffice import demo
 from catalog.models import Product, StockLevel, StockMovement
 from pospro.clock import business_today
-from sales.models import Customer, Order, OrderItem, OrderSequence, Payment, Refund, RefundItem
+from sales.models import (
+    CashSession,
+    Customer,
+    Order,
+    OrderItem,
+    OrderSequence,
+    Payment,
+    Refund,
+    RefundItem,
+)
 from sales.pricing import refund_line
 from sales.services import format_order_number, refund_method_for
 
@@ -70,6 +79,13 @@ def test_orders_are_numbered_by_the_api_rule_gap_free_per_day(seeded):
 def test_money_reconciles_and_refunds_follow_the_api_rules(db):
     call_command("seed_demo", days=20, products=30, orders_per_day=60, customers=10, verbosity=0)
     assert demo.check_invariants() == []
+    # Every closed drawer's Z equals its records recomputed, and Z numbers have no gap.
+    out = StringIO()
+    call_command("check_cash_sessions", stdout=out)
+    assert "closed session(s) match their records" in out.getvalue()
+    assert CashSession.objects.filter(status="closed").count() > 20
+    assert CashSession.objects.filter(over_short__lt=0).exists()
+    assert Order.objects.filter(cash_session__isnull=False).count() == Order.objects.count()
     for order in Order.objects.prefetch_related("items", "payments")[:300]:
         assert order.total_amount == sum(i.line_total for i in order.items.all())
         assert order.total_amount == sum(p.applied_amount for p in order.payments.all())

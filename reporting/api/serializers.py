@@ -255,3 +255,32 @@ class BranchReportRowSerializer(serializers.Serializer):
 class BranchReportSerializer(serializers.Serializer):
     period = PeriodSerializer()
     items = BranchReportRowSerializer(many=True, help_text="Every active branch, by code.")
+
+
+class CashQuerySerializer(CsvFormatMixin, BranchMixin, PeriodQuerySerializer):
+    pass
+
+
+class CashTotalsSerializer(serializers.Serializer):
+    sessions = serializers.IntegerField(help_text="Closed cash sessions.")
+    expected_cash = money_field(help_text="Cash the drawers should have held at their close.")
+    counted_cash = money_field(help_text="Cash counted at the close.")
+    over_short = money_field(help_text="counted_cash - expected_cash; negative: short.")
+
+
+class CashReportRowSerializer(CashTotalsSerializer):
+    register_id = serializers.UUIDField()
+    register_code = serializers.CharField()
+    branch_id = serializers.UUIDField()
+    branch_code = serializers.CharField()
+    cashier_id = serializers.UUIDField(help_text="The user who opened the sessions.")
+    cashier = serializers.CharField(help_text="The cashier's name (their email if none).")
+    cashier_email = serializers.EmailField()
+
+
+class CashSummaryReportSerializer(serializers.Serializer):
+    period = PeriodSerializer()
+    items = CashReportRowSerializer(
+        many=True, help_text="One row per register and cashier, by branch, register and name."
+    )
+    totals = CashTotalsSerializer(help_text="The rows added up.")

@@ -9,4 +9,5 @@ urlpatterns = [
     re_path(r"^products/?$", views.ProductReportView.as_view(), name="report-products"),
     re_path(r"^cashiers/?$", views.CashierReportView.as_view(), name="report-cashiers"),
     re_path(r"^branches/?$", views.BranchReportView.as_view(), name="report-branches"),
+    re_path(r"^cash/?$", views.CashReportView.as_view(), name="report-cash"),
 ]

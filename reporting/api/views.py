@@ -263,3 +263,25 @@ class OrderStatsView(ReportView):
     query_serializer = s.StatsQuerySerializer
     output_serializer = s.OrderStatsSerializer
     selector = staticmethod(selectors.order_stats)
+
+
+@_report_schema(
+    s.CashQuerySerializer,
+    s.CashSummaryReportSerializer,
+    summary="Cash report: closed cash sessions per register and cashier, with over/short",
+    description="Counts the cash sessions closed so far whose business day of opening is in "
+    "the period; open sessions are not counted. The figures are those each close stored "
+    "with its Z report (expected cash, counted cash, over/short = counted - expected); the "
+    "cashier is the user who opened the session. A close moves the cached report's version.",
+    roles="Managers and admins; cashiers get 403. Managers always see their own branch. "
+    "Days are business-local (POSPRO_TIME_ZONE).",
+)
+class CashReportView(ItemsReportView):
+    name = "cash"
+    query_serializer = s.CashQuerySerializer
+    output_serializer = s.CashSummaryReportSerializer
+    selector = staticmethod(selectors.cash_report)
+    columns = [
+        "branch_id", "branch_code", "register_id", "register_code", "cashier_id", "cashier",
+        "sessions", "expected_cash", "counted_cash", "over_short",
+    ]  # fmt: skip

@@ -20,6 +20,12 @@ from sales.models import (
 from sales.selectors import STATEMENT_DEFAULT_DAYS, statement_period
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
+REGISTER_HELP = (
+    "The register (cash drawer) this goes through: an active register of the order's branch "
+    "(else 400 on `register_id`) with an open cash session (else 409 `no_open_session`); the "
+    "record then belongs to that session. Required for anything that moves cash when "
+    "POSPRO_REQUIRE_CASH_SESSION is on (else 400 `register_required`)."
+)
 
 
 def money_field(**kwargs):
@@ -61,6 +67,11 @@ class OrderCreateInputSerializer(serializers.Serializer):
     payments = PaymentInputSerializer(many=True, allow_empty=False, max_length=20)
     discount_amount = money_field(required=False, default=0, min_value=0)
     notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    register_id = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        help_text=REGISTER_HELP,
+    )
 
 
 class OrderCalculateInputSerializer(OrderCreateInputSerializer):
@@ -84,10 +95,20 @@ class RefundInputSerializer(serializers.Serializer):
             "after that defaults to the order's one non-credit payment method, else cash."
         ),
     )
+    register_id = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        help_text=REGISTER_HELP,
+    )
 
 
 class CancelInputSerializer(serializers.Serializer):
     reason = serializers.CharField(allow_blank=False, max_length=2000)
+    register_id = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        help_text=REGISTER_HELP,
+    )
 
 
 class CustomerInputSerializer(serializers.Serializer):
@@ -115,6 +136,15 @@ class CustomerPaymentInputSerializer(serializers.Serializer):
     )
     note = serializers.CharField(
         max_length=2000, required=False, allow_blank=True, allow_null=True, default=""
+    )
+    register_id = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        help_text=(
+            "A register of the caller's branch (admins: any) with an open cash session; the "
+            "payment then belongs to it. Required for cash payments when "
+            "POSPRO_REQUIRE_CASH_SESSION is on."
+        ),
     )
 
 
@@ -169,6 +199,9 @@ class RefundItemSerializer(serializers.ModelSerializer):
 
 class RefundSerializer(serializers.ModelSerializer):
     order_id = serializers.UUIDField()
+    cash_session_id = serializers.UUIDField(
+        allow_null=True, help_text="The cash session the refund was given in, if any."
+    )
     items = RefundItemSerializer(many=True)
 
     class Meta:
@@ -182,24 +215,45 @@ class RefundSerializer(serializers.ModelSerializer):
             "method",
             "reason",
             "created_at",
+            "cash_session_id",
         ]
         read_only_fields = fields
+
+
+class OrderRows(serializers.ListSerializer):
+    """An order's lines, payments or refunds. A caller that already holds them passes them in the
+    context as `{"rows": {"items": [...], "payments": [...], "refunds": [...]}}` (the sale that
+    has just written them), and the order is rendered without reading them back; otherwise, and
+    for the orders of a list, they come from the relation (prefetched by the selectors)."""
+
+    def get_attribute(self, instance):
+        rows = self.context.get("rows")
+        if rows is not None and self.parent is self.root:
+            return rows[self.field_name]
+        return super().get_attribute(instance)
 
 
 class OrderSerializer(serializers.ModelSerializer):
     branch_id = serializers.UUIDField()
     cashier_id = serializers.UUIDField()
     customer_id = serializers.UUIDField(allow_null=True)
-    items = OrderItemSerializer(many=True)
-    payments = PaymentSerializer(many=True)
-    refunds = RefundSerializer(many=True)
+    cash_session_id = serializers.UUIDField(
+        allow_null=True, help_text="The cash session the order was sold in, if any."
+    )
+    cancel_session_id = serializers.UUIDField(
+        allow_null=True, help_text="The cash session the order was cancelled in, if any."
+    )
+    items = OrderRows(child=OrderItemSerializer())
+    payments = OrderRows(child=PaymentSerializer())
+    refunds = OrderRows(child=RefundSerializer())
 
     class Meta:
         model = Order
         fields = [
             "id", "order_number", "branch_id", "cashier_id", "customer_id", "status",
             "subtotal", "discount_amount", "tax_amount", "total_amount", "paid_amount",
-            "change_due", "notes", "created_at", "items", "payments", "refunds",
+            "change_due", "notes", "created_at", "cash_session_id", "cancel_session_id",
+            "items", "payments", "refunds",
         ]  # fmt: skip
         read_only_fields = fields
 

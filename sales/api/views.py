@@ -102,8 +102,10 @@ class OrderPagination(SkipLimitPagination):
         return list(queryset[self.skip : self.skip + self.limit])
 
 
-def _render(order) -> dict:
-    return OrderSerializer(selectors.order_with_lines(order)).data
+def _render(order, items, payments) -> dict:
+    """A new order's answer, from the lines and payments the sale holds (nothing read back)."""
+    rows = {"items": items, "payments": payments, "refunds": []}
+    return OrderSerializer(order, context={"rows": rows}).data
 
 
 @extend_schema(tags=["orders"])
@@ -137,8 +139,9 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             201: OrderSerializer,
             (409, "application/problem+json"): OpenApiResponse(
                 ProblemSerializer,
-                description="`insufficient_stock` (every short line listed) or "
-                "`idempotency_in_progress`.",
+                description="`insufficient_stock` (every short line listed), "
+                "`idempotency_in_progress`, or `no_open_session` (the named register has no "
+                "open cash session).",
             ),
             (422, "application/problem+json"): OpenApiResponse(
                 ProblemSerializer, description="`idempotency_key_mismatch`."
@@ -167,6 +170,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             request_hash=services.request_fingerprint(request.data),
             render=_render,
             order_id=order_id,
+            register_id=data.validated_data.get("register_id"),
             **_order_args(data.validated_data),
         )
         headers = {"Idempotent-Replayed": "true"} if placed.replayed else {}
@@ -192,7 +196,9 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         responses={
             201: RefundSerializer,
             (409, "application/problem+json"): OpenApiResponse(
-                ProblemSerializer, description="The order is cancelled or fully refunded."
+                ProblemSerializer,
+                description="The order is cancelled or fully refunded (`conflict`); "
+                "`no_open_session`: the named register has no open cash session.",
             ),
         },
         summary="Refund lines of an order (restocks with reason `return`)",
@@ -223,6 +229,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             items=[services.RefundLineRequest(**item) for item in data.validated_data["items"]],
             reason=data.validated_data["reason"],
             method=data.validated_data.get("method"),
+            register_id=data.validated_data.get("register_id"),
         )
         return Response(
             RefundSerializer(selectors.refund_with_items(refund)).data,
@@ -235,7 +242,8 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             200: OrderSerializer,
             (409, "application/problem+json"): OpenApiResponse(
                 ProblemSerializer,
-                description="Already cancelled, has refunds, or not the sale's business day.",
+                description="Already cancelled, has refunds, or not the sale's business day "
+                "(`conflict`); `no_open_session`: the named register has no open cash session.",
             ),
         },
         summary="Void a whole order on its business day (stock and balance restored)",
@@ -247,7 +255,10 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         data = CancelInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.order_cancel(
-            actor=request.user, order_id=order.pk, reason=data.validated_data["reason"]
+            actor=request.user,
+            order_id=order.pk,
+            reason=data.validated_data["reason"],
+            register_id=data.validated_data.get("register_id"),
         )
         return Response(OrderSerializer(self.get_queryset().get(pk=order.pk)).data)
 
@@ -341,6 +352,10 @@ class CustomerViewSet(viewsets.ModelViewSet):
             (404, "application/problem+json"): OpenApiResponse(
                 ProblemSerializer, description="No such (active) customer."
             ),
+            (409, "application/problem+json"): OpenApiResponse(
+                ProblemSerializer,
+                description="`no_open_session`: the named register has no open cash session.",
+            ),
         },
         summary="Take a payment towards what the customer owes on account",
         description=(
@@ -349,9 +364,10 @@ class CustomerViewSet(viewsets.ModelViewSet):
             "(else 400 `exceeds_balance`). The customer's row is locked and the balance "
             "lowered in the database, so concurrent payments and credit sales never lose an "
             "update. Customers are the whole chain's: cashiers, managers and admins of any "
-            "branch take payments. `balance_after` is the balance the payment left. The "
-            "contract's `register_id` is not accepted yet: registers and cash sessions come "
-            "with a later part of this feature."
+            "branch take payments. `balance_after` is the balance the payment left. With "
+            "`register_id` (a register of the caller's branch, admins any) the payment belongs "
+            "to that register's open cash session (409 `no_open_session` without one); a cash "
+            "payment counts in its `account_payments_cash`."
         ),
     )
     @action(detail=True, methods=["post"], filterset_class=None)
@@ -366,6 +382,7 @@ class CustomerViewSet(viewsets.ModelViewSet):
             method=data.validated_data["method"],
             reference=data.validated_data["reference"] or "",
             note=data.validated_data["note"] or "",
+            register_id=data.validated_data.get("register_id"),
         )
         return Response(CustomerPaymentSerializer(payment).data, status=status.HTTP_201_CREATED)
 

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 from freezegun import freeze_time
 
@@ -11,7 +12,7 @@ from accounts.tests.test_auth_api import assert_problem
 from catalog.models import StockMovement
 from catalog.tests.stock import ledger_sum, level
 from conftest import client_for
-from sales.models import Customer, Order, Payment
+from sales.models import Customer, Order, Payment, ProductSalesRollup
 from sales.tests.factories import CustomerFactory
 from sales.tests.helpers import cash, order_body, post_order, stocked_product
 
@@ -309,18 +310,36 @@ def test_order_create_runs_a_fixed_number_of_queries(
     cashier_api, branch, lines, django_assert_num_queries
 ):
     """A sale of the day after the first (its rollup rows and the day's counter exist): a fixed
-    set of statements plus one rollup update per product sold."""
+    set of statements plus one rollup update per product sold, nothing read back for the
+    answer."""
     products = [stocked_product(branch) for _ in range(lines)]
     body = order_body(*[(p, 1) for p in products], payments=cash(1000))
     with freeze_time(timezone.now()):  # both sales in one business hour
         assert post_order(cashier_api, body).status_code == 201
-        # user; savepoint; advisory lock; key lookup; branch; products; lock stock; update
-        # stock; movements; order; items; payments; one product rollup update per product;
-        # sales rollup; the answer's items, payments and refunds; the day's counter (lock,
-        # update); the order's number; key row; release.
-        with django_assert_num_queries(21 + lines):
+        # savepoint; advisory lock; key lookup; branch; products; lock stock; update stock;
+        # movements; order; items; payments; one product rollup update per product; sales
+        # rollup; the day's counter (lock, update); the order's number; key row; release. The
+        # user comes from the cache (accounts.authentication).
+        with django_assert_num_queries(17 + lines):
             response = post_order(cashier_api, body, HTTP_IDEMPOTENCY_KEY=f"qc-{lines}")
     assert response.status_code == 201
+
+
+def test_a_sale_adds_to_existing_and_new_product_rollup_rows(cashier_api, branch):
+    """One sale whose products already sold today (their rows exist) and sell for the first time
+    today (rows inserted): every product's row ends as a rebuild computes it."""
+    a, b, c = (stocked_product(branch, price=D("2.50"), vat_rate=D("0.18")) for _ in range(3))
+    assert post_order(cashier_api, order_body((b, 1), payments=cash(10))).status_code == 201
+    assert (
+        post_order(cashier_api, order_body((a, 2), (b, 3), (c, 1), payments=cash(50))).status_code
+        == 201
+    )
+    columns = ("product_id", "lines", "quantity", "revenue", "net_revenue", "cost")
+    incremental = sorted(ProductSalesRollup.objects.values_list(*columns))
+    by_product = {row[0]: row[1:3] for row in incremental}
+    assert by_product == {a.pk: (1, 2), b.pk: (2, 4), c.pk: (1, 1)}
+    call_command("rebuild_sales_rollup", verbosity=0)
+    assert sorted(ProductSalesRollup.objects.values_list(*columns)) == incremental
 
 
 def test_new_order_answer_equals_the_serializer_representation(cashier_api, branch):

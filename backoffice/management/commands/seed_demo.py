@@ -106,5 +106,6 @@ class Command(BaseCommand):
         self.stdout.write(
             "Seeded {products} products, {customers} customers and {orders} orders ({lines} "
             "lines, {refunds} refunds, {cancelled} cancelled) over {days} days in {seconds:.1f} s; "
-            "stock ledger {movements} movements. Invariants hold.".format_map(summary)
+            "stock ledger {movements} movements; {sessions} cash sessions. Invariants "
+            "hold.".format_map(summary)
         )
