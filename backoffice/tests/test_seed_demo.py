@@ -45,7 +45,9 @@ def test_the_default_run_is_quick_and_prints_the_logins():
     assert "Invariants hold" in out.getvalue()
     assert "manager@pospro.local" in out.getvalue()
     assert 2000 < Order.objects.count() < 3000  # 80 a day over 30 days, today partly
-    assert elapsed < 20, f"seed_demo took {elapsed:.1f} s"
+    # ~360 drawer closes through cash_session_close (each reads its X report first) took the
+    # default run from ~9 s to ~22 s; the guard catches a run that grows again.
+    assert elapsed < 35, f"seed_demo took {elapsed:.1f} s"
 
 
 def test_stock_equals_the_sum_of_its_movements(seeded):
