@@ -15,15 +15,11 @@ that made it serves nothing from the cache, so it reads users by primary key. Wi
 down or `POSPRO_CACHE_TTL=0`, every request reads the user by primary key.
 """
 
-import functools
-
 from django.conf import settings
 from django.db import router
 from rest_framework_simplejwt.authentication import JWTAuthentication
-from rest_framework_simplejwt.exceptions import AuthenticationFailed, TokenError
+from rest_framework_simplejwt.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.settings import api_settings
-from rest_framework_simplejwt.tokens import Token
-from rest_framework_simplejwt.utils import aware_utcnow
 
 from accounts.cache import USERS_KEY, user_key
 from accounts.models import User
@@ -49,27 +45,9 @@ def cached_user(user_id) -> User | None:
     return User.from_db(router.db_for_read(User), list(fields), list(fields.values()))
 
 
-@functools.lru_cache(maxsize=1024)
-def _validated_token(raw_token: bytes) -> Token:
-    """simplejwt's validation of this token's text (signature, type, claims), once per process:
-    the answer for a given text never changes but by expiring. Invalid tokens raise and are not
-    remembered."""
-    return JWTAuthentication().get_validated_token(raw_token)
-
-
 class CachedUserJWTAuthentication(JWTAuthentication):
     """JWTAuthentication whose user comes from `cached_user`: the same checks (the user exists
-    and is active), one cache round trip instead of a primary-key query. A token's signature is
-    checked the first time this process sees it; its expiry on every request."""
-
-    def get_validated_token(self, raw_token: bytes) -> Token:
-        token = _validated_token(raw_token)
-        try:
-            # `current_time`: a token's own clock stopped when it was decoded.
-            token.check_exp(current_time=aware_utcnow())
-        except TokenError:  # expired since: simplejwt's own refusal, with its message
-            return super().get_validated_token(raw_token)
-        return token
+    and is active), one cache round trip instead of a primary-key query."""
 
     def get_user(self, validated_token):
         user_id = validated_token.get(api_settings.USER_ID_CLAIM)

@@ -8,6 +8,7 @@ import uuid
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control
 
 from pospro.api.problems import problem_response
 from pospro.logging import request_id_var
@@ -24,8 +25,7 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        # META, not request.headers: that builds a dict of every header on first use.
-        incoming = request.META.get("HTTP_X_REQUEST_ID", "")
+        incoming = request.headers.get("X-Request-ID", "")
         request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id
         token = request_id_var.set(request_id)
@@ -33,18 +33,17 @@ class RequestIdMiddleware:
         try:
             response = self.get_response(request)
             response["X-Request-ID"] = request_id
-            if logger.isEnabledFor(logging.INFO):
-                user = getattr(request, "user", None)
-                logger.info(
-                    "request",
-                    extra={
-                        "user_id": str(user.pk) if getattr(user, "pk", None) else None,
-                        "method": request.method,
-                        "path": request.path,
-                        "status": response.status_code,
-                        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                    },
-                )
+            user = getattr(request, "user", None)
+            logger.info(
+                "request",
+                extra={
+                    "user_id": str(user.pk) if getattr(user, "pk", None) else None,
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                },
+            )
             return response
         finally:
             request_id_var.reset(token)
@@ -64,7 +63,7 @@ class ApiNoStoreMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         if request.path.startswith("/api/v1/") and not response.has_header("Cache-Control"):
-            response["Cache-Control"] = "no-store"  # what patch_cache_control would write
+            patch_cache_control(response, no_store=True)
         return response
 
 

@@ -146,7 +146,7 @@ def test_the_cached_user_loads_its_password_only_when_asked(cashier):
 
 
 def test_a_token_seen_before_is_still_refused_once_expired(cashier):
-    """The signature is checked once per process; the expiry on every request."""
+    """A token already used (its user cached) is still refused once it has expired."""
     from datetime import timedelta
 
     from django.utils import timezone

@@ -28,6 +28,11 @@ REGISTER_HELP = (
 )
 
 
+def register_field(help_text: str = REGISTER_HELP) -> serializers.UUIDField:
+    """The optional `register_id` of whatever can go through a cash drawer."""
+    return serializers.UUIDField(required=False, allow_null=True, help_text=help_text)
+
+
 def money_field(**kwargs):
     return serializers.DecimalField(**MONEY, **kwargs)
 
@@ -67,11 +72,7 @@ class OrderCreateInputSerializer(serializers.Serializer):
     payments = PaymentInputSerializer(many=True, allow_empty=False, max_length=20)
     discount_amount = money_field(required=False, default=0, min_value=0)
     notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
-    register_id = serializers.UUIDField(
-        required=False,
-        allow_null=True,
-        help_text=REGISTER_HELP,
-    )
+    register_id = register_field()
 
 
 class OrderCalculateInputSerializer(OrderCreateInputSerializer):
@@ -95,20 +96,12 @@ class RefundInputSerializer(serializers.Serializer):
             "after that defaults to the order's one non-credit payment method, else cash."
         ),
     )
-    register_id = serializers.UUIDField(
-        required=False,
-        allow_null=True,
-        help_text=REGISTER_HELP,
-    )
+    register_id = register_field()
 
 
 class CancelInputSerializer(serializers.Serializer):
     reason = serializers.CharField(allow_blank=False, max_length=2000)
-    register_id = serializers.UUIDField(
-        required=False,
-        allow_null=True,
-        help_text=REGISTER_HELP,
-    )
+    register_id = register_field()
 
 
 class CustomerInputSerializer(serializers.Serializer):
@@ -137,14 +130,10 @@ class CustomerPaymentInputSerializer(serializers.Serializer):
     note = serializers.CharField(
         max_length=2000, required=False, allow_blank=True, allow_null=True, default=""
     )
-    register_id = serializers.UUIDField(
-        required=False,
-        allow_null=True,
-        help_text=(
-            "A register of the caller's branch (admins: any) with an open cash session; the "
-            "payment then belongs to it. Required for cash payments when "
-            "POSPRO_REQUIRE_CASH_SESSION is on."
-        ),
+    register_id = register_field(
+        "A register of the caller's branch (admins: any) with an open cash session; the "
+        "payment then belongs to it. Required for cash payments when "
+        "POSPRO_REQUIRE_CASH_SESSION is on."
     )
 
 
