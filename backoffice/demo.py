@@ -641,12 +641,14 @@ class Seeder:
         now = local(self.now)
         done = sum(w for h, w in HOURS.items() if h < now.hour)
         weights[-1] *= (done + HOURS.get(now.hour, 0) * now.minute / 60) / sum(HOURS.values())
+        # Seeding only today before its first trading hour gives every weight 0: no sales.
+        total_weight = sum(weights) or 1
         if self.lines_target:
-            targets = [round(w * self.lines_target / sum(weights)) for w in weights]
+            targets = [round(w * self.lines_target / total_weight) for w in weights]
             self.avg_orders = self.lines_target / MEAN_LINES / self.days
         else:
             targets = [
-                round(self.orders_per_day * w * len(weights) / sum(weights)) for w in weights
+                round(self.orders_per_day * w * len(weights) / total_weight) for w in weights
             ]
             self.avg_orders = self.orders_per_day
         sequences = dict(OrderSequence.objects.filter(day__in=days).values_list("day", "last"))

@@ -176,3 +176,13 @@ def test_the_seed_leaves_the_clusters_shared_catalogs_unlocked(seeded):
             "AND l.mode = 'ShareUpdateExclusiveLock'"
         )
         assert cursor.fetchone() == (1,)  # the seed's own tables were analyzed
+
+
+def test_seeding_only_today_before_the_shop_opens_makes_no_sales():
+    """At 06:00 local nothing of today has traded yet: the seed writes no sales, not a crash."""
+    from freezegun import freeze_time
+
+    with freeze_time("2026-03-05 03:00:00+00:00"):  # 06:00 in Europe/Istanbul
+        call_command("seed_demo", days=1, products=5, verbosity=0)
+    assert Order.objects.count() == 0
+    assert Branch.objects.count() == 4

@@ -68,10 +68,10 @@ def test_manager_opens_the_dashboard_from_the_admin(chromium, live_server, demo)
     try:
         log_in(page, live_server.url, "manager@pospro.local")
         # The admin index: the dashboard link, and the models a manager may view.
-        assert page.locator("#pospro-dashboard-link a").inner_text() == "Sales dashboard"
+        assert page.locator("#pospro-sales-link").inner_text() == "Sales dashboard"
         assert page.locator("a", has_text="Orders").count() >= 1
         page.screenshot(path=str(OUT / "admin-index-manager.png"), full_page=True)
-        page.click("#pospro-dashboard-link a")
+        page.click("#pospro-sales-link")
         page.wait_for_url(f"{live_server.url}/admin/dashboard/")
 
         assert page.locator("#dash-scope").inner_text() == f"{demo.code} {demo.name}"
